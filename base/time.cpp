@@ -6,7 +6,7 @@
 namespace gs {
 namespace {
 
-using i128 = __int128;  // GCC and Clang both provide it; keeps unit scaling exact.
+__extension__ typedef __int128 i128;  // GCC and Clang both provide it; keeps unit scaling exact.
 
 constexpr std::int64_t kMaxNs = std::numeric_limits<std::int64_t>::max();
 

@@ -1,93 +1,75 @@
 #include "sim/core/scheduler.hpp"
 
+#include <algorithm>
+
 #include "base/assert.hpp"
 
 namespace gs::sim {
 
-namespace {
-constexpr std::size_t kArity = 4;  // 4-ary heap: half the depth of a binary heap, same cache lines
-}
-
 void Scheduler::heap_push(Entry e) {
-  std::size_t i = heap_.size();
   heap_.push_back(e);
-  while (i > 0) {
-    const std::size_t parent = (i - 1) / kArity;
-    if (!earlier(e, heap_[parent])) break;
-    heap_[i] = heap_[parent];
-    i = parent;
-  }
-  heap_[i] = e;
+  std::push_heap(heap_.begin(), heap_.end(), Later{});
 }
 
 void Scheduler::heap_pop() {
-  const Entry last = heap_.back();
+  std::pop_heap(heap_.begin(), heap_.end(), Later{});
   heap_.pop_back();
-  const std::size_t n = heap_.size();
-  if (n == 0) return;
-  std::size_t i = 0;
-  for (;;) {
-    const std::size_t first = i * kArity + 1;
-    if (first >= n) break;
-    std::size_t best = first;
-    const std::size_t end = first + kArity < n ? first + kArity : n;
-    for (std::size_t c = first + 1; c < end; ++c)
-      if (earlier(heap_[c], heap_[best])) best = c;
-    if (!earlier(heap_[best], last)) break;
-    heap_[i] = heap_[best];
-    i = best;
-  }
-  heap_[i] = last;
 }
 
 std::uint32_t Scheduler::take_slot() {
   if (free_head_ != 0) {
     const std::uint32_t s = free_head_;
-    free_head_ = slots_[s].next_free;
+    free_head_ = slot(s).next_free;
     return s;
   }
-  slots_.emplace_back();
-  return static_cast<std::uint32_t>(slots_.size() - 1);
+  GS_ASSERT(slot_count_ <= kSlotMask, "more than {} events pending at once", kSlotMask);
+  if ((slot_count_ >> kChunkBits) == chunks_.size()) chunks_.push_back(std::make_unique<Slot[]>(kChunkSize));
+  names_.push_back(nullptr);
+  return slot_count_++;
 }
 
 void Scheduler::release_slot(std::uint32_t s) {
-  Slot& slot = slots_[s];
-  slot.seq = 0;
-  slot.name = nullptr;
-  slot.next_free = free_head_;
+  Slot& sl = slot(s);
+  sl.seq = 0;
+  sl.next_free = free_head_;
   free_head_ = s;
 }
 
 TimerId Scheduler::at(Time t, Callback cb, const char* name) {
   GS_ASSERT(t >= now_, "event scheduled in the past: at {} while now is {}", t, now_);
   GS_ASSERT(static_cast<bool>(cb), "empty callback scheduled");
+  GS_ASSERT(next_seq_ < kMaxSeq, "more than {} events scheduled in one run", kMaxSeq);
   const std::uint32_t s = take_slot();
   const std::uint64_t seq = next_seq_++;
-  Slot& slot = slots_[s];
-  slot.cb = std::move(cb);
-  slot.seq = seq;
-  slot.name = name;
-  heap_push(Entry{t.ns(), seq, s});
+  Slot& sl = slot(s);
+  sl.cb = std::move(cb);
+  sl.seq = seq;
+  names_[s] = name;
+  heap_push(Entry{t.ns(), seq << kSlotBits | s});
   ++live_;
   ++stats_.scheduled;
   return TimerId{s, seq};
 }
 
 bool Scheduler::is_pending(TimerId id) const {
-  return id.seq != 0 && id.slot < slots_.size() && slots_[id.slot].seq == id.seq;
+  return id.seq != 0 && id.slot < slot_count_ && slot(id.slot).seq == id.seq;
 }
 
 bool Scheduler::cancel(TimerId id) {
   if (!is_pending(id)) return false;
-  slots_[id.slot].cb.reset();
+  slot(id.slot).cb.reset();
   release_slot(id.slot);
   --live_;
+  ++stale_in_heap_;
   ++stats_.cancelled;
   return true;
 }
 
 void Scheduler::drop_stale_top() {
-  while (!heap_.empty() && slots_[heap_.front().slot].seq != heap_.front().seq) heap_pop();
+  while (stale_in_heap_ > 0 && !heap_.empty() && slot(heap_.front().slot()).seq != heap_.front().seq()) {
+    heap_pop();
+    --stale_in_heap_;
+  }
 }
 
 Time Scheduler::next_time() {
@@ -98,15 +80,20 @@ Time Scheduler::next_time() {
 void Scheduler::run_top() {
   const Entry e = heap_.front();
   heap_pop();
-  Slot& slot = slots_[e.slot];
-  Callback cb = std::move(slot.cb);
-  const char* name = slot.name;
-  release_slot(e.slot);  // before the call: the callback may schedule and reuse it
+  // The slots of the next events were written long ago and are likely out of cache:
+  // fetch the next one and both candidates for the one after (the root's children)
+  // while this event runs. Worth about a quarter of the throughput on the hold model.
+  for (std::size_t i = 0; i < 3 && i < heap_.size(); ++i) __builtin_prefetch(&slot(heap_[i].slot()));
+  const std::uint32_t s = e.slot();
+  Slot& sl = slot(s);
+  sl.seq = 0;  // no longer pending: cancelling itself from inside is a no-op
   --live_;
   now_ = Time::from_ns(e.time_ns);
   ++stats_.events_run;
-  if (hook_) hook_(now_, e.seq, name);
-  cb();
+  if (hook_) hook_(now_, e.seq(), names_[s]);
+  sl.cb.call_in_place();  // slots never move, so this is safe even if the callback schedules
+  sl.cb.reset();
+  release_slot(s);
 }
 
 bool Scheduler::step() {
@@ -130,6 +117,10 @@ StopReason Scheduler::run_until(Time limit, std::uint64_t budget) {
       return StopReason::time_limit;
     }
     run_top();
+    if (progress_ && --progress_countdown_ == 0) {
+      progress_countdown_ = progress_every_;
+      progress_(*this);
+    }
     if (stop_requested_) {
       stop_requested_ = false;
       return StopReason::stopped;
