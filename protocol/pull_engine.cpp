@@ -108,7 +108,13 @@ void PullEngine::process_incoming_digests() {
     GS_ASSERT(nonce != peers2nonces_.end(), "pull: digest owner {} has no outgoing nonce", owner);
     adapter_.send_req(owner, items, nonce->second);
   }
-  set_round_timer(config_.response_wait_time, "pull.response_wait", &PullEngine::end_pull);
+  // The response window is closed, like the responder's nonce window: a response arriving
+  // exactly ResponseWaitTime after the requests is accepted, because endPull runs 1 ns later
+  // (every response is scheduled after this timer, so nothing else can fall between). It
+  // also settles the tie of Fabric's own mediator tests (PullInterval == ResponseWaitTime):
+  // the next round's digest processing, due at the same instant as this round's endPull,
+  // runs first. See docs/protocol-notes.md "Overlapping pull rounds".
+  set_round_timer(config_.response_wait_time + Duration::nanoseconds(1), "pull.response_wait", &PullEngine::end_pull);
 }
 
 // spec §3.3 endPull. Clears the maps shared by all rounds: when rounds overlap
