@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <iterator>
 #include <string_view>
 #include <utility>
 
@@ -91,6 +92,7 @@ ChannelConfig ChannelConfig::from(const GossipConfig& g) {
   c.request_wait_time = g.request_wait_time;
   c.response_wait_time = g.response_wait_time;
   c.leader_alive_threshold = g.election.leader_alive_threshold;
+  c.membership_tracker_interval = g.membership_tracker_interval;
   return c;
 }
 
@@ -103,6 +105,8 @@ ChannelConfig ChannelConfig::resolved() const {
   GS_ASSERT(c.publish_state_info_interval > Duration::zero(), "channel: publishStateInfoInterval must be positive");
   GS_ASSERT(c.request_state_info_interval > Duration::zero(), "channel: requestStateInfoInterval must be positive");
   GS_ASSERT(c.pull_interval > Duration::zero(), "channel: pullInterval must be positive");
+  GS_ASSERT(!c.latest() || c.membership_tracker_interval > Duration::zero(),
+            "channel: membershipTrackerInterval must be positive");
   GS_ASSERT(*c.block_expiration_interval > Duration::zero(), "channel: block expiration must be positive");
   GS_ASSERT(*c.state_info_cache_sweep_interval > Duration::zero(), "channel: cache sweep period must be positive");
   GS_ASSERT(*c.leadership_msg_expiration > Duration::zero(), "channel: leadership TTL must be positive");
@@ -166,6 +170,10 @@ GossipChannel::GossipChannel(Env& env, ChannelAdapter& adapter, PkiId self, std:
   arm_publish_ticker();
   arm_request_ticker();
   arm_sweep_timer();
+  if (config_.latest()) {
+    next_tracker_at_ = env_.now() + config_.membership_tracker_interval;
+    arm_tracker_ticker();
+  }
 }
 
 GossipChannel::~GossipChannel() { stop(); }
@@ -176,7 +184,8 @@ void GossipChannel::stop() {
   env_.cancel_timer(publish_timer_);
   env_.cancel_timer(request_timer_);
   env_.cancel_timer(sweep_timer_);
-  publish_timer_ = request_timer_ = sweep_timer_ = TimerHandle{};
+  env_.cancel_timer(tracker_timer_);
+  publish_timer_ = request_timer_ = sweep_timer_ = tracker_timer_ = TimerHandle{};
   block_puller_->stop();
   block_store_.stop();
   leader_store_.stop();
@@ -223,6 +232,33 @@ void GossipChannel::on_sweep_timer() {
     return si != nullptr && !adapter_.lookup(si->pki_id).has_value();
   });
   if (!stopped_) arm_sweep_timer();
+}
+
+void GossipChannel::arm_tracker_ticker() {
+  tracker_timer_ = env_.set_timer(next_tracker_at_ - env_.now(), "channel.membership_tracker",
+                                  [this] { on_tracker_tick(); });
+}
+
+// spec §5.10 (latest): compare GetPeers() with the previous snapshot; Fabric logs the
+// joins and leaves, we count them (metrics only, no protocol effect).
+void GossipChannel::on_tracker_tick() {
+  tracker_timer_ = TimerHandle{};
+  if (stopped_) return;
+  std::vector<PkiId> now_peers;
+  for (const ChannelMember& m : get_peers()) now_peers.push_back(m.pki_id);
+  std::sort(now_peers.begin(), now_peers.end());
+  std::vector<PkiId> diff;
+  std::set_difference(now_peers.begin(), now_peers.end(), tracked_peers_.begin(), tracked_peers_.end(),
+                      std::back_inserter(diff));
+  tracker_stats_.joined += diff.size();
+  diff.clear();
+  std::set_difference(tracked_peers_.begin(), tracked_peers_.end(), now_peers.begin(), now_peers.end(),
+                      std::back_inserter(diff));
+  tracker_stats_.left += diff.size();
+  ++tracker_stats_.checks;
+  tracked_peers_ = std::move(now_peers);
+  next_tracker_at_ += config_.membership_tracker_interval;  // fixed rate
+  arm_tracker_ticker();
 }
 
 // ---------------------------------------------------------------------------------------

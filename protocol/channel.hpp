@@ -51,6 +51,9 @@ struct ChannelConfig {
   Duration digest_wait_time = Duration::seconds(1);
   Duration request_wait_time = Duration::seconds(1);  // latest: 1.5 s
   Duration response_wait_time = Duration::seconds(2);
+  // peer.gossip.membershipTrackerInterval (latest only, §5.10): period of the ticker that
+  // compares GetPeers() with its previous result (metrics only, no protocol effect). 5 s.
+  Duration membership_tracker_interval = Duration::seconds(5);
   // peer.gossip.election.leaderAliveThreshold (LAT): base of the leadership store TTL (§4.3). 10 s.
   Duration leader_alive_threshold = Duration::seconds(10);
 
@@ -193,6 +196,14 @@ class GossipChannel {
   const PullMediator& block_puller() const { return *block_puller_; }
   const ChannelConfig& config() const { return config_; }
 
+  // spec §5.10 (latest): what the membership tracker saw. Fabric only logs it.
+  struct MembershipTrackerStats {
+    std::uint64_t checks = 0;
+    std::uint64_t joined = 0;  // peers in GetPeers() that were not in the previous result
+    std::uint64_t left = 0;    // peers of the previous result no longer in GetPeers()
+  };
+  const MembershipTrackerStats& membership_tracker_stats() const { return tracker_stats_; }
+
  private:
   class UpdateView;
 
@@ -203,6 +214,8 @@ class GossipChannel {
   void on_publish_tick();
   void on_request_tick();
   void on_sweep_timer();
+  void arm_tracker_ticker();
+  void on_tracker_tick();
   void publish_state_info();
   void request_state_info();
 
@@ -251,8 +264,12 @@ class GossipChannel {
   TimerHandle publish_timer_;
   TimerHandle request_timer_;
   TimerHandle sweep_timer_;
+  TimerHandle tracker_timer_;
   Time next_publish_at_;
   Time next_request_at_;
+  Time next_tracker_at_;
+  std::vector<PkiId> tracked_peers_;  // sorted: the previous GetPeers() result (§5.10)
+  MembershipTrackerStats tracker_stats_;
 };
 
 }  // namespace gs::proto

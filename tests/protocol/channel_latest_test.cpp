@@ -139,3 +139,20 @@ TEST_CASE("channel: Latest: forwarding excludes the sender (Forward) - blocks ad
   CHECK(f.channel->block_store_size() == 1);
   CHECK_FALSE(f.channel->block_puller().engine().contains("5"));
 }
+
+TEST_CASE("channel: membership tracker (spec 5.10) counts joins and leaves of GetPeers every 5 s",
+          "[channel][latest]") {
+  ChannelFixture f(latest_config());
+  f.add_eligible("p1");
+  f.env.advance(Duration::seconds(5));
+  CHECK(f.channel->membership_tracker_stats().checks == 1);
+  CHECK(f.channel->membership_tracker_stats().joined == 1);
+  f.adapter.membership.clear();
+  f.env.advance(Duration::seconds(5));
+  CHECK(f.channel->membership_tracker_stats().checks == 2);
+  CHECK(f.channel->membership_tracker_stats().left == 1);
+
+  ChannelFixture v10;
+  v10.env.advance(Duration::seconds(10));
+  CHECK(v10.channel->membership_tracker_stats().checks == 0);  // v1.0 has no tracker
+}
