@@ -1,0 +1,365 @@
+// Comm layer (spec §9) on virtual time: Fabric's comm_test.go acceptance checks (spec
+// §11.10, dial timeout 300 ms) and the simulation-model rules of spec §9.5.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "comm_harness.hpp"
+
+using namespace gs;
+using namespace gs::literals;
+using namespace gs::proto;
+using namespace gs::proto::test;
+
+namespace {
+
+struct TwoPeers {
+  FakeNetwork net;
+  Pki pki{IdentityScheme::fabric_test()};
+  CommTestPeer a{net, pki, "localhost:5611", comm_test_config()};
+  CommTestPeer b{net, pki, "localhost:5612", comm_test_config()};
+};
+
+std::vector<std::uint64_t> seqs(const std::vector<CommTestReceived>& r) {
+  std::vector<std::uint64_t> out;
+  for (const auto& m : r) out.push_back(comm_test_seq(m.envelope));
+  return out;
+}
+
+std::vector<std::uint64_t> iota_seqs(std::uint64_t n) {
+  std::vector<std::uint64_t> out;
+  for (std::uint64_t i = 0; i < n; ++i) out.push_back(i);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("comm: TestParallelSend (spec §11.10): 20 concurrent sends all received, in order", "[comm]") {
+  TwoPeers t;
+  for (std::uint64_t i = 0; i < 20; ++i) t.a.comm().send(comm_test_block(i), t.b.remote());
+  CHECK(t.a.comm().queued(t.b.pki_id()) == 20);
+  t.net.advance(5_s);
+  CHECK(seqs(t.b.received) == iota_seqs(20));
+  for (const auto& m : t.b.received) CHECK(m.from == t.a.pki_id());
+  CHECK(t.a.presumed_dead.empty());
+  CHECK(t.a.comm().stats().dials == 1);  // creation serialised per PKI-ID (spec §9.5)
+  // Dial (1 RTT) + Ping (1 RTT) + ConnEstablish exchange (1 RTT) + one-way delivery.
+  CHECK(t.b.received.front().at == Time::zero() + 7_ms);
+}
+
+TEST_CASE("comm: TestPresumedDead (spec §11.10): sends to a stopped peer yield PRESUMED_DEAD within 3 s",
+          "[comm]") {
+  TwoPeers t;
+  t.a.comm().send(comm_test_block(0), t.b.remote());
+  t.net.advance(1_s);
+  REQUIRE(t.b.received.size() == 1);
+
+  SECTION("graceful stop: the closed connection is forgotten, the new dial is refused") {
+    t.b.stop();
+  }
+  SECTION("crash: the next write on the stale connection fails") {
+    t.b.crash();
+  }
+  const Time stopped_at = t.net.now();
+  std::optional<Time> dead_at;
+  for (std::uint64_t i = 1; i <= 5; ++i) {
+    t.a.comm().send(comm_test_block(i), t.b.remote());
+    t.net.advance(200_ms);
+    if (!dead_at && !t.a.presumed_dead.empty()) dead_at = t.net.now();
+  }
+  t.net.advance(3_s - 1_s);
+  REQUIRE(!t.a.presumed_dead.empty());
+  CHECK(t.a.presumed_dead.front() == t.b.pki_id());
+  REQUIRE(dead_at.has_value());
+  CHECK(*dead_at - stopped_at <= 3_s);
+  CHECK_FALSE(t.a.comm().has_connection(t.b.pki_id()));
+}
+
+TEST_CASE("comm: refused dial costs the whole dial timeout (spec §9.5)", "[comm]") {
+  TwoPeers t;
+  t.b.stop();  // host answers, nothing listens
+  std::optional<Time> dead_at;
+  t.a.comm().on_presumed_dead([&](const PkiId&) { dead_at = t.net.now(); });
+  t.a.comm().send(comm_test_block(0), t.b.remote());
+  t.net.advance(1_s);
+  REQUIRE(dead_at.has_value());
+  CHECK(*dead_at == Time::zero() + 300_ms);
+  CHECK(t.a.comm().stats().of(MessageKind::data).dropped_failed == 1);
+}
+
+TEST_CASE("comm: TestProbe (spec §11.10): probe and handshake", "[comm]") {
+  TwoPeers t;
+  std::vector<HandshakeResult> results;
+  auto record = [&results](const HandshakeResult& r) { results.push_back(r); };
+
+  SECTION("probe a live peer succeeds; a dead endpoint fails after the dial timeout") {
+    t.a.comm().probe(t.b.endpoint(), record);
+    t.a.comm().probe("localhost:9999", record);
+    t.net.advance(100_ms);
+    REQUIRE(results.size() == 1);
+    CHECK(results[0].ok);
+    t.net.advance(200_ms);
+    REQUIRE(results.size() == 2);
+    CHECK_FALSE(results[1].ok);
+    CHECK(results[1].error == "dial timeout");
+    // A probe exchanges no identities and registers nothing.
+    CHECK_FALSE(t.b.identities().contains(t.a.pki_id()));
+    t.net.advance(1_s);
+    CHECK(t.b.comm().connection_count() == 0);
+  }
+  SECTION("handshake with the right, a wrong and an empty expected PKI-ID") {
+    t.a.comm().handshake(t.b.endpoint(), t.b.pki_id(), record);
+    t.a.comm().handshake(t.b.endpoint(), "localhost:5613", record);
+    t.a.comm().handshake(t.b.endpoint(), PkiId{}, record);
+    t.a.comm().handshake("localhost:9999", PkiId{}, record);
+    t.net.advance(1_s);
+    REQUIRE(results.size() == 4);
+    CHECK(results[0].ok);
+    CHECK(results[0].pki_id == t.b.pki_id());
+    CHECK_FALSE(results[1].ok);
+    CHECK(results[1].error == "pki-id mismatch");
+    CHECK(results[2].ok);
+    CHECK(results[2].pki_id == t.b.pki_id());
+    CHECK(results[2].identity == t.pki.by_name(t.b.endpoint())->identity);
+    CHECK_FALSE(results[3].ok);
+    // Handshake closes its connection; in v1.0 the remote registered it until then.
+    CHECK(t.a.comm().connection_count() == 0);
+    CHECK(t.b.comm().connection_count() == 0);
+    CHECK(t.b.comm().stats().connections_accepted == 3);
+    CHECK(t.net.open_ends(t.a.endpoint()) == 0);
+    CHECK(t.net.open_ends(t.b.endpoint()) == 0);
+  }
+}
+
+TEST_CASE("comm: TestReConnections (spec §11.10): sends succeed again after a restart on the same endpoint",
+          "[comm]") {
+  TwoPeers t;
+  t.a.comm().send(comm_test_block(0), t.b.remote());
+  t.b.comm().send(comm_test_block(100), t.a.remote());
+  t.net.advance(1_s);
+  REQUIRE(t.b.received.size() == 1);
+  REQUIRE(t.a.received.size() == 1);
+
+  t.b.stop();
+  t.net.advance(1_s);
+  t.b.restart();
+  t.a.comm().send(comm_test_block(1), t.b.remote());
+  t.b.comm().send(comm_test_block(101), t.a.remote());
+  t.net.advance(1_s);
+  CHECK(seqs(t.b.received) == std::vector<std::uint64_t>{1});
+  CHECK(seqs(t.a.received) == std::vector<std::uint64_t>{100, 101});
+  CHECK(t.a.presumed_dead.empty());
+  CHECK(t.b.presumed_dead.empty());
+}
+
+TEST_CASE("comm: restart after a crash replaces the stale connection (spec §9.2 inbound replaces)", "[comm]") {
+  TwoPeers t;
+  t.a.comm().send(comm_test_block(0), t.b.remote());
+  t.net.advance(1_s);
+  t.b.crash();
+  t.b.restart();
+  // The restarted peer dials first: A's inbound stream replaces the stale connection.
+  t.b.comm().send(comm_test_block(100), t.a.remote());
+  t.net.advance(1_s);
+  t.a.comm().send(comm_test_block(1), t.b.remote());
+  t.net.advance(1_s);
+  CHECK(seqs(t.a.received) == std::vector<std::uint64_t>{100});
+  CHECK(seqs(t.b.received) == std::vector<std::uint64_t>{1});
+  CHECK(t.a.presumed_dead.empty());
+}
+
+TEST_CASE("comm: send buffer overflow drops silently while the connection is created (spec §9.3, §9.5)",
+          "[comm]") {
+  FakeNetwork net;
+  Pki pki{IdentityScheme::fabric_test()};
+  CommConfig cfg = comm_test_config();
+  cfg.send_buff_size = 5;
+  CommTestPeer a{net, pki, "localhost:5611", cfg};
+  CommTestPeer b{net, pki, "localhost:5612", cfg};
+  for (std::uint64_t i = 0; i < 8; ++i) a.comm().send(comm_test_block(i), b.remote());
+  CHECK(a.comm().queued(b.pki_id()) == 5);
+  CHECK(a.comm().stats().of(MessageKind::data).dropped_overflow == 3);
+  net.advance(1_s);
+  CHECK(seqs(b.received) == iota_seqs(5));
+  CHECK(a.presumed_dead.empty());  // overflow is not a failure
+  // Once open, the writer drains at once: nothing more is dropped.
+  for (std::uint64_t i = 10; i < 30; ++i) a.comm().send(comm_test_block(i), b.remote());
+  net.advance(1_s);
+  CHECK(b.received.size() == 25);
+  CHECK(a.comm().stats().of(MessageKind::data).dropped_overflow == 3);
+}
+
+TEST_CASE("comm: one connection per PKI-ID when both sides dial simultaneously (spec §9.2)", "[comm]") {
+  TwoPeers t;
+  t.a.comm().send(comm_test_block(0), t.b.remote());
+  t.b.comm().send(comm_test_block(100), t.a.remote());
+  t.net.advance(1_s);
+  CHECK(seqs(t.b.received) == std::vector<std::uint64_t>{0});
+  CHECK(seqs(t.a.received) == std::vector<std::uint64_t>{100});
+  REQUIRE(t.a.comm().connection_count() == 1);
+  REQUIRE(t.b.comm().connection_count() == 1);
+  CHECK(t.net.open_ends(t.a.endpoint()) == 1);
+  CHECK(t.net.open_ends(t.b.endpoint()) == 1);
+  // Both creations and both inbound handshakes completed: a true crossing.
+  CHECK(t.a.comm().stats().connections_created == 1);
+  CHECK(t.a.comm().stats().connections_accepted == 1);
+  CHECK(t.b.comm().stats().connections_created == 1);
+  CHECK(t.b.comm().stats().connections_accepted == 1);
+  // Later traffic in both directions uses that single connection, without failures.
+  t.a.comm().send(comm_test_block(1), t.b.remote());
+  t.b.comm().send(comm_test_block(101), t.a.remote());
+  t.net.advance(1_s);
+  CHECK(seqs(t.b.received) == std::vector<std::uint64_t>{0, 1});
+  CHECK(seqs(t.a.received) == std::vector<std::uint64_t>{100, 101});
+  CHECK(t.b.received.back().conn == *t.b.comm().connection_of(t.a.pki_id()));
+  CHECK(t.a.presumed_dead.empty());
+  CHECK(t.b.presumed_dead.empty());
+}
+
+TEST_CASE("comm: respond() answers on the connection the message arrived on (spec §9.2)", "[comm]") {
+  TwoPeers t;
+  t.b.comm().accept(
+      [](const ReceivedMessage& m) { return m.envelope()->is<RemoteStateRequest>(); },
+      [](const ReceivedMessage& m) {
+        GossipMessage reply;
+        reply.tag = Tag::CHAN_OR_ORG;
+        reply.channel = "ch1";
+        reply.nonce = m.msg().nonce;
+        reply.content = RemoteStateResponse{};
+        m.respond(std::move(reply));
+      });
+  GossipMessage req;
+  req.tag = Tag::CHAN_OR_ORG;
+  req.channel = "ch1";
+  req.nonce = 42;
+  req.content = RemoteStateRequest{1, 10};
+  t.a.comm().send(Envelope::make_unsigned(std::move(req)), t.b.remote());
+  t.net.advance(1_s);
+  REQUIRE(t.a.received.size() == 1);
+  CHECK(t.a.received[0].envelope->is<RemoteStateResponse>());
+  CHECK(t.a.received[0].envelope->msg().nonce == 42);
+  CHECK(t.a.received[0].conn == *t.a.comm().connection_of(t.b.pki_id()));
+  CHECK(t.b.comm().stats().dials == 0);  // no connection of its own was created
+}
+
+TEST_CASE("comm: handshake times out after connTimeout when the remote never sends ConnEstablish (spec §9.3)",
+          "[comm]") {
+  FakeNetwork net;
+  Pki pki{IdentityScheme::fabric_test()};
+  CommTestPeer a{net, pki, "localhost:5611", comm_test_config()};
+  pki.enroll("localhost:5699", "Org1", "localhost:5699");
+  // A mute remote: answers Ping, ignores the stream.
+  struct Mute final : TransportHandler {
+    explicit Mute(Env& e) : env(e) {}
+    void on_inbound(ConnId, const Endpoint&) override {}
+    void on_receive(ConnId conn, const WirePacket& p) override {
+      if (from_packet(p)->is<Empty>()) env.write(conn, p);
+    }
+    void on_closed(ConnId) override {}
+    void on_write_failed(ConnId) override {}
+    Env& env;
+  };
+  FakeNetEnv& mute_env = net.add_peer("localhost:5699");
+  Mute mute(mute_env);
+  mute_env.set_transport_handler(&mute);
+
+  std::optional<Time> dead_at;
+  a.comm().on_presumed_dead([&](const PkiId&) { dead_at = net.now(); });
+  a.comm().send(comm_test_block(0), RemotePeer{"localhost:5699", "localhost:5699"});
+  std::vector<HandshakeResult> results;
+  a.comm().probe("localhost:5699", [&](const HandshakeResult& r) { results.push_back(r); });
+  a.comm().handshake("localhost:5699", PkiId{}, [&](const HandshakeResult& r) { results.push_back(r); });
+  net.advance(5_s);
+  REQUIRE(dead_at.has_value());
+  CHECK(*dead_at == Time::zero() + 4_ms + 2_s);  // dial RTT + Ping RTT + connTimeout
+  REQUIRE(results.size() == 2);
+  CHECK(results[0].ok);  // the probe needs only the Ping
+  CHECK_FALSE(results[1].ok);
+  CHECK(results[1].error == "handshake timeout");
+  CHECK(a.comm().stats().of(MessageKind::data).dropped_failed == 1);
+}
+
+TEST_CASE("comm: pass-through subscriptions see raw messages with the connection info (spec §2.2)", "[comm]") {
+  TwoPeers t;
+  std::vector<EnvelopePtr> state_msgs;
+  std::vector<ConnectionInfo> infos;
+  t.b.comm().accept([](const ReceivedMessage& m) { return is_remote_state_message(m.msg()); },
+                    [&](const ReceivedMessage& m) {
+                      state_msgs.push_back(m.envelope());
+                      infos.push_back(m.connection_info());
+                    });
+  GossipMessage req;
+  req.tag = Tag::CHAN_OR_ORG;
+  req.channel = "ch1";
+  req.content = RemoteStateRequest{1, 2};
+  const EnvelopePtr request = Envelope::make_unsigned(std::move(req));
+  t.a.comm().send(comm_test_block(7), t.b.remote());
+  t.a.comm().send(request, t.b.remote());
+  t.net.advance(1_s);
+  REQUIRE(state_msgs.size() == 1);
+  CHECK(state_msgs[0] == request);  // the very envelope, not a copy
+  CHECK(infos[0].pki_id == t.a.pki_id());
+  CHECK(infos[0].identity == t.pki.by_name(t.a.endpoint())->identity);
+  REQUIRE(infos[0].auth != nullptr);
+  CHECK(infos[0].auth->is<ConnEstablish>());
+  // The catch-all subscriber saw both, and never a Conn or Empty message.
+  CHECK(t.b.received.size() == 2);
+  for (const auto& m : t.b.received) {
+    CHECK_FALSE(m.envelope->is<ConnEstablish>());
+    CHECK_FALSE(m.envelope->is<Empty>());
+  }
+  CHECK(t.b.comm().stats().of(MessageKind::conn).received == 1);
+  CHECK(t.b.comm().stats().of(MessageKind::empty).received == 1);
+}
+
+TEST_CASE("comm: handshake rejects an identity the crypto service refuses (spec §9.4)", "[comm]") {
+  TwoPeers t;
+  t.pki.set_revoked(t.b.pki_id(), true);
+  std::vector<HandshakeResult> results;
+  t.a.comm().handshake(t.b.endpoint(), t.b.pki_id(), [&](const HandshakeResult& r) { results.push_back(r); });
+  t.a.comm().send(comm_test_block(0), t.b.remote());
+  t.net.advance(1_s);
+  REQUIRE(results.size() == 1);
+  CHECK_FALSE(results[0].ok);
+  CHECK(results[0].error == "identity rejected: invalid_identity");
+  CHECK(t.a.presumed_dead == std::vector<PkiId>{t.b.pki_id()});
+  CHECK(t.b.received.empty());
+}
+
+TEST_CASE("comm: write failure on an open connection → PRESUMED_DEAD and removal (spec §9.3)", "[comm]") {
+  TwoPeers t;
+  t.a.comm().send(comm_test_block(0), t.b.remote());
+  t.net.advance(1_s);
+  t.b.crash();
+  t.a.comm().send(comm_test_block(1), t.b.remote());
+  t.a.comm().send(comm_test_block(2), t.b.remote());
+  t.net.advance(1_s);
+  CHECK(t.a.presumed_dead == std::vector<PkiId>{t.b.pki_id()});  // once per connection
+  CHECK(t.a.comm().stats().write_failures == 1);
+  CHECK_FALSE(t.a.comm().has_connection(t.b.pki_id()));
+}
+
+TEST_CASE("comm: close_conn and stop", "[comm]") {
+  TwoPeers t;
+  t.a.comm().send(comm_test_block(0), t.b.remote());
+  t.net.advance(1_s);
+  t.a.comm().close_conn(t.b.pki_id());
+  CHECK_FALSE(t.a.comm().has_connection(t.b.pki_id()));
+  t.net.advance(10_ms);
+  CHECK_FALSE(t.b.comm().has_connection(t.a.pki_id()));  // the close reached B
+  CHECK(t.b.presumed_dead.empty());                        // reader side: not a failure
+
+  std::vector<HandshakeResult> results;
+  t.a.comm().probe(t.b.endpoint(), [&](const HandshakeResult& r) { results.push_back(r); });
+  t.a.comm().send(comm_test_block(1), t.b.remote());
+  t.a.comm().stop();
+  REQUIRE(results.size() == 1);
+  CHECK(results[0].error == "comm stopped");
+  t.a.comm().send(comm_test_block(2), t.b.remote());
+  t.net.advance(1_s);
+  CHECK(t.b.received.size() == 1);
+  CHECK(t.a.presumed_dead.empty());
+  CHECK(t.net.open_ends(t.a.endpoint()) == 0);
+}
