@@ -51,8 +51,8 @@ std::vector<ChannelMember> select_peers(std::size_t k, std::vector<ChannelMember
 
 }  // namespace
 
-// A received message seen through a different envelope (the filtered DataUpdate of §5.7,
-// the ingress-filtered DataDigest of §5.4): same sender, answers on the same connection.
+// A received message seen through a different envelope (the filtered DataUpdate of §5.7):
+// same sender, answers on the same connection.
 // Envelopes are immutable here, so where Fabric edits the message in place we wrap it.
 class GossipChannel::UpdateView final : public ChannelReceivedMessage {
  public:
@@ -434,7 +434,18 @@ std::unique_ptr<PullMediator> GossipChannel::make_block_puller() {
   pa.id_extractor = [](const Envelope& item) { return block_item_id(item); };
   // Consumer: de-multiplex only; blocks obtained by pull are not pushed further (§5.7).
   pa.msg_consumer = [this](const EnvelopePtr& item) { adapter_.deliver(item); };
-  // v1.0 and latest: no egress filter (everything advertised).
+  // §5.4 latest ingress filter: drop advertised seqs below our own ledger height, so
+  // committed blocks are never requested. v1.0 and latest: no egress filter.
+  if (config_.latest()) {
+    pa.ingress_digest_filter = [this](const std::vector<std::string>& digests, const PullReceivedMessage&) {
+      std::vector<std::string> wanted;
+      for (const std::string& id : digests) {
+        const std::optional<std::uint64_t> seq = parse_item_id(id);
+        if (seq && *seq >= ledger_height_) wanted.push_back(id);
+      }
+      return wanted;
+    };
+  }
   return std::make_unique<PullMediator>(env_, std::move(pc), std::move(pa));
 }
 
@@ -636,18 +647,6 @@ void GossipChannel::handle_block_pull_message(const ChannelReceivedMessage& msg)
     return;
   }
 
-  if (const DataDigest* digest = m.get_if<DataDigest>(); digest != nullptr && config_.latest()) {
-    // §5.4 latest ingress filter: drop advertised seqs below our own ledger height. The
-    // mediator has no ingress-filter hook, so the digest is filtered before it gets there.
-    std::vector<std::string> wanted;
-    for (const std::string& id : digest->digests) {
-      const std::optional<std::uint64_t> seq = parse_item_id(id);
-      if (seq && *seq >= ledger_height_) wanted.push_back(id);
-    }
-    GossipMessage filtered{m.nonce, m.channel, m.tag, DataDigest{digest->nonce, std::move(wanted), digest->msg_type}};
-    block_puller_->handle_message(UpdateView(msg, Envelope::make_unsigned(std::move(filtered))));
-    return;
-  }
   block_puller_->handle_message(msg);
 }
 
