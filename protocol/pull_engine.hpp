@@ -44,7 +44,8 @@ struct PullEngineConfig {
   // docs/protocol-notes.md for the boundary rule this engine implements).
   Duration request_wait_time = Duration::seconds(1);
   // peer.gossip.responseWaitTime: how long the initiator accepts updates after sending its
-  // requests. v1.0 and latest: 2 s.
+  // requests (a closed window: an update arriving exactly at its end is still accepted).
+  // v1.0 and latest: 2 s.
   Duration response_wait_time = Duration::seconds(2);
   // peer.gossip.pullInterval: period of the sleep-first round loop (the first round starts
   // one interval after construction). 4 s. Should exceed digest_wait_time +
