@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "base/assert.hpp"
+#include "protocol/observation.hpp"
 
 namespace gs::proto {
 
@@ -77,6 +78,7 @@ void Comm::send_one(const EnvelopePtr& envelope, const RemotePeer& peer) {
     Attempt& a = attempts_.at(cr->second);
     if (a.queue.size() >= config_.send_buff_size) {
       ++stats_.of(envelope->kind()).dropped_overflow;  // spec §9.3: silent drop
+      observe_drop(envelope, "send_buffer_full");
       return;
     }
     a.queue.push_back(envelope);
@@ -92,6 +94,10 @@ void Comm::send_one(const EnvelopePtr& envelope, const RemotePeer& peer) {
   a.queue.push_back(envelope);
   creating_[peer.pki_id] = id;
   dial(id);
+}
+
+void Comm::observe_drop(const EnvelopePtr& e, const char* reason) {
+  env_.observe(Observation{MessageDropped{static_cast<std::uint16_t>(e->kind()), e->wire_bytes(), reason}});
 }
 
 void Comm::write_msg(ConnId conn, const EnvelopePtr& e) {
@@ -273,7 +279,10 @@ void Comm::fail_attempt(std::uint64_t attempt_id, std::string_view why) {
   env_.cancel_timer(a.timer);
   if (a.conn != 0) close_and_forget(a.conn);
   ++stats_.creation_failures;
-  for (const EnvelopePtr& e : a.queue) ++stats_.of(e->kind()).dropped_failed;
+  for (const EnvelopePtr& e : a.queue) {
+    ++stats_.of(e->kind()).dropped_failed;
+    observe_drop(e, "connection_failed");
+  }
   // spec §9.3: failure → PRESUMED_DEAD and close any connection to that PKI-ID.
   if (const auto reg = by_pki_.find(a.expected); reg != by_pki_.end()) close_and_forget(reg->second);
   report_presumed_dead(a.expected);
@@ -384,7 +393,10 @@ void Comm::stop() {
     if (it == attempts_.end()) continue;
     if (it->second.purpose == Purpose::send) {
       env_.cancel_timer(it->second.timer);
-      for (const EnvelopePtr& e : it->second.queue) ++stats_.of(e->kind()).dropped_failed;
+      for (const EnvelopePtr& e : it->second.queue) {
+        ++stats_.of(e->kind()).dropped_failed;
+        observe_drop(e, "comm_stopped");
+      }
       attempts_.erase(it);
     } else {
       complete_probe(id, HandshakeResult{false, "comm stopped", {}, {}});

@@ -34,8 +34,9 @@
 //    "signature" (the payload echoed, Signature::Kind::payload_echo).
 //  - Subscriptions are consumed instantaneously (§9.2), so receive buffers (recvBuffSize,
 //    10-slot subscription buffers) and the presumed-dead queue (100) never fill.
-//  - Observations: protocol/observation.hpp does not exist yet, so comm reports no
-//    Env::observe() facts; the counters of CommStats carry sent/dropped figures per kind.
+//  - Observations (protocol/observation.hpp): the Env counts wire traffic itself; comm
+//    reports only the messages it drops (MessageDropped "send_buffer_full",
+//    "connection_failed", "comm_stopped"). CommStats keeps per-kind counters as well.
 #pragma once
 
 #include <array>
@@ -263,6 +264,7 @@ class Comm final : public TransportHandler {
   void unregister_conn(ConnId conn);
   void close_and_forget(ConnId conn);
   void write_msg(ConnId conn, const EnvelopePtr& e);
+  void observe_drop(const EnvelopePtr& e, const char* reason);
   void deliver(ConnId conn, const Connection& c, const EnvelopePtr& e);
   void report_presumed_dead(const PkiId& pki_id);
   void respond_on(ConnId conn, const EnvelopePtr& e);

@@ -181,6 +181,7 @@ TEST_CASE("comm: send buffer overflow drops silently while the connection is cre
   for (std::uint64_t i = 0; i < 8; ++i) a.comm().send(comm_test_block(i), b.remote());
   CHECK(a.comm().queued(b.pki_id()) == 5);
   CHECK(a.comm().stats().of(MessageKind::data).dropped_overflow == 3);
+  CHECK(a.env().observations == 3);  // one MessageDropped each
   net.advance(1_s);
   CHECK(seqs(b.received) == iota_seqs(5));
   CHECK(a.presumed_dead.empty());  // overflow is not a failure
