@@ -1,0 +1,632 @@
+#include "protocol/discovery_impl.hpp"
+
+#include <algorithm>
+#include <numeric>
+#include <string_view>
+#include <utility>
+
+#include "base/assert.hpp"
+#include "protocol/observation.hpp"
+
+namespace gs::proto {
+
+namespace {
+
+const AliveMessage& alive_of(const EnvelopePtr& msg) { return *msg->get_if<AliveMessage>(); }
+
+Endpoint secret_internal_endpoint(const EnvelopePtr& msg) {
+  return msg->secret() ? msg->secret()->internal_endpoint : Endpoint{};
+}
+
+// "host:port" → "port" ("" when there is no colon).
+std::string_view port_of(std::string_view endpoint) {
+  const auto colon = endpoint.rfind(':');
+  return colon == std::string_view::npos ? std::string_view{} : endpoint.substr(colon + 1);
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------
+// AliveMsgStore
+
+AliveMsgStore::AliveMsgStore(Env& env, Duration ttl, ExpireCallback on_expire)
+    : store_(MessageComparator{0}, nullptr,
+             GossipMessageStore::Expiration{&env, ttl, std::move(on_expire), "discovery.alive_store.expire"}) {}
+
+void AliveMsgStore::require_alive(const EnvelopePtr& msg) {
+  GS_ASSERT(msg && msg->is<AliveMessage>(), "spec §6.2: the alive store only takes AliveMessages, got {}",
+            msg ? to_string(msg->kind()) : std::string_view{"null"});
+}
+
+bool AliveMsgStore::add(const EnvelopePtr& msg) {
+  require_alive(msg);
+  return store_.add(msg);
+}
+
+bool AliveMsgStore::check_valid(const EnvelopePtr& msg) const {
+  require_alive(msg);
+  return store_.check_valid(msg);
+}
+
+std::vector<EnvelopePtr> AliveMsgStore::get() const { return store_.get(); }
+std::size_t AliveMsgStore::size() const { return store_.size(); }
+std::size_t AliveMsgStore::size_including_expired() const { return store_.size_including_expired(); }
+void AliveMsgStore::stop() { store_.stop(); }
+
+// ---------------------------------------------------------------------------------------
+// Construction, accessors
+
+DiscoveryImpl::DiscoveryImpl(Env& env, const GossipConfig& cfg, NetworkMember self, IdentityBytes self_identity,
+                             DiscoveryComm& comm, DiscoveryCrypto& crypto, DisclosurePolicy policy)
+    : env_(env),
+      cfg_(cfg),
+      latest_(is_latest(cfg.profile)),
+      comm_(comm),
+      crypto_(crypto),
+      policy_(std::move(policy)),
+      self_(std::move(self)),
+      self_identity_(std::move(self_identity)),
+      start_(env.now()),
+      inc_time_(static_cast<std::uint64_t>(env.now().ns())),  // spec §6.2: incTime = start time (ns)
+      msg_store_(env, cfg.derived.alive_store_ttl, [this](const EnvelopePtr& m) { on_alive_store_expire(m); }) {
+  GS_ASSERT(cfg_.derived.alive_expiration_check_interval > Duration::zero(),
+            "discovery: GossipConfig must be resolve()d before use");
+  GS_ASSERT(static_cast<bool>(policy_), "discovery: a disclosure policy is required");
+  // spec §6.6: send alive and check alive are sleep-first; reconnect-to-dead is act-first.
+  arm_send_alive();
+  arm_check_alive();
+  reconnect_round();
+}
+
+DiscoveryImpl::~DiscoveryImpl() { stop(); }
+
+std::optional<NetworkMember> DiscoveryImpl::lookup(const PkiId& pki) const {
+  if (pki == self_.pki_id) return self();
+  const auto it = id2member_.find(pki);
+  if (it == id2member_.end()) return std::nullopt;
+  return it->second;
+}
+
+NetworkMember DiscoveryImpl::self() const { return self_; }
+
+void DiscoveryImpl::update_metadata(Bytes metadata) { self_.metadata = std::move(metadata); }
+
+void DiscoveryImpl::update_endpoint(Endpoint endpoint) { self_.endpoint = std::move(endpoint); }
+
+// spec §6.2: members of aliveMembership, with the internal endpoints of id2Member.
+std::vector<NetworkMember> DiscoveryImpl::get_membership() const {
+  std::vector<NetworkMember> out;
+  out.reserve(alive_membership_.size());
+  for (const auto& [pki, msg] : alive_membership_) {
+    const Member& m = alive_of(msg).membership;
+    const auto it = id2member_.find(pki);
+    out.push_back(NetworkMember{m.endpoint, m.metadata, m.pki_id,
+                                it == id2member_.end() ? Endpoint{} : it->second.internal_endpoint});
+  }
+  return out;
+}
+
+std::vector<NetworkMember> DiscoveryImpl::get_dead_members() const {
+  std::vector<NetworkMember> out;
+  for (const auto& [pki, msg] : dead_membership_) {
+    const Member& m = alive_of(msg).membership;
+    const auto it = id2member_.find(pki);
+    out.push_back(NetworkMember{m.endpoint, m.metadata, m.pki_id,
+                                it == id2member_.end() ? Endpoint{} : it->second.internal_endpoint});
+  }
+  return out;
+}
+
+void DiscoveryImpl::stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  env_.cancel_timer(send_alive_timer_);
+  env_.cancel_timer(check_alive_timer_);
+  env_.cancel_timer(reconnect_timer_);
+  for (auto& [id, c] : pending_connects_) env_.cancel_timer(c.timer);
+  for (auto& [id, a] : pending_acks_) env_.cancel_timer(a.timer);
+  pending_connects_.clear();
+  pending_acks_.clear();
+  ack_subscriptions_.clear();
+  msg_store_.stop();
+}
+
+void DiscoveryImpl::view_changed() { env_.observe(Observation{ViewChanged{}}); }
+
+// ---------------------------------------------------------------------------------------
+// Message construction
+
+EnvelopePtr DiscoveryImpl::create_alive_message(bool include_internal_endpoint) {
+  ++seq_num_;  // spec §1.5: incremented before each alive message is created (first has seq 1)
+  AliveMessage alive;
+  alive.membership = Member{self_.endpoint, self_.metadata, self_.pki_id};
+  alive.timestamp = PeerTime{inc_time_, seq_num_};
+  // spec §1.3 / §6.6: the certificate travels only during PublishCertPeriod after start.
+  if (env_.now() < start_ + cfg_.publish_cert_period) alive.identity = self_identity_;
+  GossipMessage m;
+  m.tag = Tag::EMPTY;
+  m.content = std::move(alive);
+  return crypto_.sign_message(std::move(m), include_internal_endpoint ? self_.internal_endpoint : Endpoint{});
+}
+
+EnvelopePtr DiscoveryImpl::create_membership_request(bool include_internal_endpoint) {
+  GossipMessage m;
+  m.tag = Tag::EMPTY;
+  m.content = MembershipRequest{create_alive_message(include_internal_endpoint), {}};
+  return Envelope::make_unsigned(std::move(m));  // spec §1.3 #6: outer no-op signature
+}
+
+// spec §6.4 createMembershipResponse.
+std::optional<MembershipResponse> DiscoveryImpl::create_membership_response(const EnvelopePtr& own_alive,
+                                                                            const NetworkMember& target) const {
+  auto [sieve, filter] = policy_(target);
+  if (!sieve(own_alive)) return std::nullopt;  // the target must not talk to us
+  MembershipResponse res;
+  for (const auto& [pki, msg] : alive_membership_)
+    if (sieve(msg)) res.alive.push_back(filter(msg));
+  res.alive.push_back(filter(own_alive));
+  for (const auto& [pki, msg] : dead_membership_)
+    if (sieve(msg)) res.dead.push_back(filter(msg));
+  return res;
+}
+
+// ---------------------------------------------------------------------------------------
+// spec §6.3 Connect
+
+bool DiscoveryImpl::is_my_own_endpoint(const Endpoint& endpoint) const {
+  // Fabric takes the port from the internal endpoint; fall back to the external one.
+  const std::string_view port = port_of(self_.internal_endpoint.empty() ? self_.endpoint : self_.internal_endpoint);
+  if (!port.empty() && (endpoint == fmt::format("127.0.0.1:{}", port) || endpoint == fmt::format("localhost:{}", port)))
+    return true;
+  return endpoint == self_.internal_endpoint || endpoint == self_.endpoint;
+}
+
+void DiscoveryImpl::connect(NetworkMember member, Identifier identifier) {
+  if (stopped_) return;
+  for (const Endpoint* e : {&member.internal_endpoint, &member.endpoint})
+    if (!e->empty() && is_my_own_endpoint(*e)) return;  // spec §6.3: never connect to myself
+  // spec §6.10 (latest): bootstrap/anchor endpoints are exempt from purge.
+  if (!member.endpoint.empty()) connected_endpoints_.insert(member.endpoint);
+  if (!member.internal_endpoint.empty()) connected_endpoints_.insert(member.internal_endpoint);
+  const std::uint64_t id = ++next_id_;
+  pending_connects_.emplace(id, PendingConnect{std::move(member), std::move(identifier), 0, {}});
+  connect_attempt(id);
+}
+
+// spec §6.3: up to MaxConnectionAttempts identifications, ReconnectInterval apart.
+void DiscoveryImpl::connect_attempt(std::uint64_t id) {
+  const auto it = pending_connects_.find(id);
+  if (it == pending_connects_.end()) return;
+  PendingConnect& c = it->second;
+  c.timer = TimerHandle{};
+  if (stopped_ || c.attempts >= cfg_.max_connection_attempts) {
+    pending_connects_.erase(it);
+    return;
+  }
+  ++c.attempts;
+  std::weak_ptr<char> life = life_;
+  // The identifier may answer synchronously (Fabric's tests) or later (a handshake).
+  Identifier identifier = c.identifier;
+  identifier([this, life, id](std::optional<PeerIdentification> result) {
+    if (life.expired()) return;
+    on_identified(id, result);
+  });
+}
+
+void DiscoveryImpl::on_identified(std::uint64_t id, const std::optional<PeerIdentification>& result) {
+  const auto it = pending_connects_.find(id);
+  if (it == pending_connects_.end()) return;
+  if (stopped_) {
+    pending_connects_.erase(it);
+    return;
+  }
+  if (!result) {
+    it->second.timer = env_.set_timer(cfg_.reconnect_interval, "discovery.connect.retry",
+                                      [this, id] { connect_attempt(id); });
+    return;
+  }
+  NetworkMember peer{it->second.member.endpoint, {}, result->id, it->second.member.internal_endpoint};
+  pending_connects_.erase(it);
+  // spec §6.3: the internal endpoint goes out only to a peer of my org; random nonce.
+  const EnvelopePtr unsent = create_membership_request(result->self_org);
+  GossipMessage m = unsent->msg();
+  m.nonce = env_.rng(RngPurpose::discovery).next_u64();
+  send_until_acked(peer, Envelope::make_unsigned(std::move(m)));
+}
+
+void DiscoveryImpl::send_until_acked(const NetworkMember& peer, const EnvelopePtr& request) {
+  const std::uint64_t id = ++next_id_;
+  pending_acks_.emplace(id, PendingAck{peer, request, request->msg().nonce, 0, {}});
+  send_until_acked_attempt(id);
+}
+
+// spec §6.3 sendUntilAcked: subscribe(nonce, 5 s), send; no ack → sleep ReconnectInterval.
+void DiscoveryImpl::send_until_acked_attempt(std::uint64_t id) {
+  const auto it = pending_acks_.find(id);
+  if (it == pending_acks_.end()) return;
+  PendingAck& a = it->second;
+  a.timer = TimerHandle{};
+  if (stopped_ || a.attempts >= cfg_.max_connection_attempts) {
+    pending_acks_.erase(it);
+    return;
+  }
+  ++a.attempts;
+  ack_subscriptions_[a.nonce] = id;
+  // Armed before sending so that a synchronous response finds a complete subscription.
+  a.timer = env_.set_timer(cfg_.derived.membership_request_ack_wait, "discovery.memreq.ack_wait",
+                           [this, id] { on_ack_timeout(id); });
+  const NetworkMember peer = a.peer;
+  const EnvelopePtr request = a.request;
+  send_membership_request(peer, request);
+}
+
+void DiscoveryImpl::on_ack_timeout(std::uint64_t id) {
+  const auto it = pending_acks_.find(id);
+  if (it == pending_acks_.end()) return;
+  const auto sub = ack_subscriptions_.find(it->second.nonce);
+  if (sub != ack_subscriptions_.end() && sub->second == id) ack_subscriptions_.erase(sub);
+  it->second.timer = env_.set_timer(cfg_.reconnect_interval, "discovery.memreq.retry",
+                                    [this, id] { send_until_acked_attempt(id); });
+}
+
+void DiscoveryImpl::publish_ack(std::uint64_t nonce) {
+  const auto sub = ack_subscriptions_.find(nonce);
+  if (sub == ack_subscriptions_.end()) return;  // nobody listens (expired or never sent)
+  const auto it = pending_acks_.find(sub->second);
+  ack_subscriptions_.erase(sub);
+  if (it == pending_acks_.end()) return;
+  env_.cancel_timer(it->second.timer);
+  pending_acks_.erase(it);
+}
+
+// spec §6.3: sending a MembershipRequest to a peer whose PKI-ID is known re-applies the
+// disclosure envelope filter to the self information (strips the internal endpoint for
+// peers of another org).
+void DiscoveryImpl::send_membership_request(const NetworkMember& peer, const EnvelopePtr& request) {
+  EnvelopePtr out = request;
+  const auto* req = request->get_if<MembershipRequest>();
+  if (!peer.pki_id.empty() && req != nullptr && req->self_information) {
+    auto filter = policy_(peer).second;
+    EnvelopePtr filtered = filter(req->self_information);
+    if (filtered != req->self_information) {
+      GossipMessage m = request->msg();
+      m.content = MembershipRequest{std::move(filtered), req->known};
+      out = Envelope::make_unsigned(std::move(m));
+    }
+  }
+  comm_.send_to_peer(peer, out);
+}
+
+// ---------------------------------------------------------------------------------------
+// spec §6.4 message handling
+
+void DiscoveryImpl::handle_message(const EnvelopePtr& msg, const PkiId& sender) {
+  if (stopped_ || !msg) return;
+  if (msg->is<MembershipRequest>()) {
+    handle_mem_req(msg);
+  } else if (msg->is<AliveMessage>()) {
+    handle_alive_msg(msg, sender);
+  } else if (msg->is<MembershipResponse>()) {
+    handle_mem_res(msg);
+  }
+}
+
+void DiscoveryImpl::handle_alive_msg(const EnvelopePtr& msg, const PkiId& sender) {
+  if (latest()) {
+    // spec §6.10: discovery validates; own messages are ignored and not forwarded.
+    if (!msg_store_.check_valid(msg) || !crypto_.validate_alive_msg(msg)) return;
+    if (alive_of(msg).membership.pki_id == self_.pki_id) return;
+    msg_store_.add(msg);
+    handle_alive(msg);
+    comm_.forward(msg, sender);  // spec §2.6: forwarding excludes the sender
+    return;
+  }
+  if (!msg_store_.add(msg)) return;  // spec §6.4: duplicate or older than stored
+  handle_alive(msg);
+  // Quirk B.6 (v1.0, reproduced): a copy of our own alive message received back was
+  // stored above and is forwarded here; handle_alive merely skipped it.
+  comm_.gossip(msg);
+}
+
+void DiscoveryImpl::handle_mem_req(const EnvelopePtr& msg) {
+  const EnvelopePtr& self_info = msg->get_if<MembershipRequest>()->self_information;
+  if (!self_info || !self_info->is<AliveMessage>()) return;  // unparsable self info
+  if (latest() && !crypto_.validate_alive_msg(self_info)) return;  // spec §6.10
+  if (msg_store_.check_valid(self_info)) handle_alive(self_info);  // learn the requester
+  // spec §6.4: v1.0 reads the internal endpoint from the *outer* request envelope's
+  // secret, which is never present (quirk, reproduced): always "". Latest reads the
+  // self information's secret.
+  const Endpoint internal = latest() ? secret_internal_endpoint(self_info) : secret_internal_endpoint(msg);
+  send_mem_response(alive_of(self_info).membership, internal, msg->msg().nonce);
+}
+
+void DiscoveryImpl::send_mem_response(const Member& target_member, const Endpoint& internal_endpoint,
+                                      std::uint64_t nonce) {
+  const NetworkMember target{target_member.endpoint, target_member.metadata, target_member.pki_id, internal_endpoint};
+  // Quirk B.7 (v1.0, reproduced): every response creates a new alive message (seq++).
+  // Latest reuses the last periodically sent one, creating one only if none exists yet.
+  const EnvelopePtr own = latest() && self_alive_msg_ ? self_alive_msg_ : create_alive_message(true);
+  std::optional<MembershipResponse> res = create_membership_response(own, target);
+  if (!res) {
+    comm_.close_conn(target);  // spec §6.4: a peer that should not have asked
+    return;
+  }
+  GossipMessage m;
+  m.tag = Tag::EMPTY;
+  m.nonce = nonce;
+  m.content = std::move(*res);
+  comm_.send_to_peer(target, Envelope::make_unsigned(std::move(m)));
+}
+
+void DiscoveryImpl::handle_mem_res(const EnvelopePtr& msg) {
+  publish_ack(msg->msg().nonce);  // acknowledges sendUntilAcked (spec §6.3)
+  // Copied: handling may not touch `msg`, but keep the loop independent of it anyway.
+  const MembershipResponse res = *msg->get_if<MembershipResponse>();
+  for (const EnvelopePtr& a : res.alive) {
+    if (stopped_) return;
+    if (!a || !a->is<AliveMessage>()) return;  // spec §6.4: not an alive message → abort the rest
+    if (!msg_store_.check_valid(a)) continue;
+    if (latest() && !crypto_.validate_alive_msg(a)) continue;
+    handle_alive(a);
+  }
+  for (const EnvelopePtr& d : res.dead) {
+    if (stopped_) return;
+    if (!d) return;  // unparsable → abort
+    if (!d->is<AliveMessage>() || !crypto_.validate_alive_msg(d)) continue;
+    if (!msg_store_.check_valid(d)) {
+      // Quirk B.9 (v1.0, reproduced): an outdated dead entry aborts the rest of the list.
+      if (latest()) continue;
+      return;
+    }
+    if (id2member_.count(alive_of(d).membership.pki_id) == 0) learn_new_members({}, {d});
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// spec §6.5 handleAlive
+
+void DiscoveryImpl::handle_alive(const EnvelopePtr& msg) {
+  if (!latest() && !crypto_.validate_alive_msg(msg)) return;  // spec §6.5: v1.0 validates again
+  const AliveMessage& alive = alive_of(msg);
+  const PkiId& p = alive.membership.pki_id;
+  if (p == self_.pki_id) {
+    const Endpoint internal = secret_internal_endpoint(msg);
+    if (alive.membership.endpoint != self_.endpoint || (!internal.empty() && internal != self_.internal_endpoint))
+      ++self_conflicts_;  // Fabric logs "same PKI-ID as myself"
+    return;
+  }
+  if (id2member_.count(p) == 0) {
+    learn_new_members({msg}, {});
+    return;
+  }
+  const auto dead = dead_last_ts_.find(p);
+  const auto alive_ts = alive_last_ts_.find(p);
+  const bool is_dead = dead != dead_last_ts_.end();
+  const bool is_alive = alive_ts != alive_last_ts_.end();
+  if (!is_dead && !is_alive) {
+    // spec §6.5: v1.0 panics; latest treats the member as new (§6.10).
+    GS_ASSERT(latest(), "spec §6.5: {} is known but neither alive nor dead", printable_bytes(p));
+    learn_new_members({msg}, {});
+    return;
+  }
+  GS_ASSERT(!(is_dead && is_alive), "spec §6.2: {} is both alive and dead", printable_bytes(p));
+  if (is_dead) {
+    if (peer_time_before(dead->second.ts, alive.timestamp)) resurrect(msg);
+    return;  // same or older: ignored
+  }
+  if (peer_time_before(alive_ts->second.ts, alive.timestamp)) learn_existing(msg);
+  // same or older: ignored, lastSeen not refreshed
+}
+
+void DiscoveryImpl::learn_new_members(const std::vector<EnvelopePtr>& alive, const std::vector<EnvelopePtr>& dead) {
+  const Time now = env_.now();
+  bool view_grew = false;
+  for (const EnvelopePtr& m : alive) {
+    const AliveMessage& a = alive_of(m);
+    if (a.membership.pki_id == self_.pki_id) continue;
+    alive_last_ts_[a.membership.pki_id] = LastTs{a.timestamp, now};
+    alive_membership_[a.membership.pki_id] = m;
+    view_grew = true;
+  }
+  for (const EnvelopePtr& m : dead) {
+    const AliveMessage& a = alive_of(m);
+    if (a.membership.pki_id == self_.pki_id) continue;
+    dead_last_ts_[a.membership.pki_id] = LastTs{a.timestamp, now};
+    dead_membership_[a.membership.pki_id] = m;
+  }
+  // spec §6.5: id2Member from the message; a previously known internal endpoint (even an
+  // empty one) is kept, otherwise the message's secret gives it.
+  for (const auto* list : {&alive, &dead}) {
+    for (const EnvelopePtr& m : *list) {
+      const Member& mem = alive_of(m).membership;
+      if (mem.pki_id == self_.pki_id) continue;
+      const auto prev = id2member_.find(mem.pki_id);
+      Endpoint internal = prev != id2member_.end() ? prev->second.internal_endpoint : secret_internal_endpoint(m);
+      id2member_[mem.pki_id] = NetworkMember{mem.endpoint, mem.metadata, mem.pki_id, std::move(internal)};
+    }
+  }
+  if (view_grew) view_changed();
+}
+
+void DiscoveryImpl::learn_existing(const EnvelopePtr& msg) {
+  const AliveMessage& a = alive_of(msg);
+  const PkiId& p = a.membership.pki_id;
+  NetworkMember& member = id2member_[p];
+  member.endpoint = a.membership.endpoint;
+  member.metadata = a.membership.metadata;
+  member.pki_id = p;
+  if (msg->secret()) member.internal_endpoint = msg->secret()->internal_endpoint;  // replaced if carried
+  if (dead_last_ts_.count(p) != 0) return;  // already expired
+  const auto it = alive_last_ts_.find(p);
+  if (it == alive_last_ts_.end()) return;
+  it->second = LastTs{a.timestamp, env_.now()};
+  alive_membership_[p] = msg;
+}
+
+// spec §6.8
+void DiscoveryImpl::resurrect(const EnvelopePtr& msg) {
+  const AliveMessage& a = alive_of(msg);
+  const PkiId& p = a.membership.pki_id;
+  alive_last_ts_[p] = LastTs{a.timestamp, env_.now()};
+  const auto prev = id2member_.find(p);
+  Endpoint internal = prev != id2member_.end() ? prev->second.internal_endpoint : Endpoint{};
+  if (msg->secret()) internal = msg->secret()->internal_endpoint;
+  id2member_[p] = NetworkMember{a.membership.endpoint, a.membership.metadata, p, std::move(internal)};
+  dead_last_ts_.erase(p);
+  dead_membership_.erase(p);
+  alive_membership_[p] = msg;
+  view_changed();
+}
+
+// ---------------------------------------------------------------------------------------
+// spec §6.6 periodic tasks
+
+void DiscoveryImpl::arm_send_alive() {
+  send_alive_timer_ = env_.set_timer(cfg_.alive_time_interval, "discovery.send_alive", [this] { on_send_alive_timer(); });
+}
+
+// spec §6.6 send alive: sleep-first, AliveTimeInterval.
+void DiscoveryImpl::on_send_alive_timer() {
+  send_alive_timer_ = TimerHandle{};
+  if (stopped_) return;
+  arm_send_alive();
+  // spec §6.10: latest sends (and signs) nothing while the view is empty (no seq increment).
+  if (latest() && alive_membership_.empty()) return;
+  EnvelopePtr msg = create_alive_message(true);
+  if (latest()) self_alive_msg_ = msg;
+  comm_.gossip(msg);
+}
+
+void DiscoveryImpl::arm_check_alive() {
+  check_alive_timer_ = env_.set_timer(cfg_.derived.alive_expiration_check_interval, "discovery.check_alive",
+                                      [this] { on_check_alive_timer(); });
+}
+
+// spec §6.6 check alive: sleep-first; silent for more than AliveExpirationTimeout → expire.
+void DiscoveryImpl::on_check_alive_timer() {
+  check_alive_timer_ = TimerHandle{};
+  if (stopped_) return;
+  arm_check_alive();
+  const Time now = env_.now();
+  std::vector<PkiId> dead;
+  for (const auto& [pki, ts] : alive_last_ts_)
+    if (now - ts.last_seen > cfg_.alive_expiration_timeout) dead.push_back(pki);
+  if (!dead.empty()) expire_dead_members(dead);
+}
+
+// spec §6.6 reconnect to dead: act-first; ping every dead member in parallel, send a
+// membership request (internal endpoint included, no nonce) to those that answer; when
+// all pings are back, sleep ReconnectInterval.
+void DiscoveryImpl::reconnect_round() {
+  reconnect_timer_ = TimerHandle{};
+  if (stopped_) return;
+  std::vector<NetworkMember> dead;
+  for (const auto& [pki, ts] : dead_last_ts_) {
+    const auto it = id2member_.find(pki);
+    if (it != id2member_.end()) dead.push_back(it->second);
+  }
+  const std::uint64_t round = ++reconnect_round_;
+  pings_outstanding_ = dead.size();
+  if (dead.empty()) {
+    reconnect_timer_ = env_.set_timer(cfg_.reconnect_interval, "discovery.reconnect", [this] { reconnect_round(); });
+    return;
+  }
+  std::weak_ptr<char> life = life_;
+  for (const NetworkMember& member : dead) {
+    comm_.ping(member, [this, life, round, member](bool ok) {
+      if (life.expired()) return;
+      on_reconnect_ping(round, member, ok);
+    });
+  }
+}
+
+void DiscoveryImpl::on_reconnect_ping(std::uint64_t round, const NetworkMember& member, bool ok) {
+  if (stopped_ || round != reconnect_round_) return;
+  if (ok) send_membership_request(member, create_membership_request(true));
+  GS_ASSERT(pings_outstanding_ > 0, "discovery: more ping answers than pings");
+  if (--pings_outstanding_ == 0)
+    reconnect_timer_ = env_.set_timer(cfg_.reconnect_interval, "discovery.reconnect", [this] { reconnect_round(); });
+}
+
+// spec §6.6 InitiateSync: membership requests to min(peer_num, |alive|) random alive members.
+void DiscoveryImpl::initiate_sync(std::uint32_t peer_num) {
+  if (stopped_) return;
+  if (latest() && alive_membership_.empty()) return;  // spec §6.10: nothing built or signed
+  const EnvelopePtr request = create_membership_request(true);  // v1.0: built even for nobody
+  std::vector<const EnvelopePtr*> alive;
+  alive.reserve(alive_membership_.size());
+  for (const auto& [pki, msg] : alive_membership_) alive.push_back(&msg);
+  const std::size_t k = std::min<std::size_t>(peer_num, alive.size());
+  // k distinct uniform indices: partial Fisher–Yates over the PKI-ID order.
+  std::vector<std::size_t> idx(alive.size());
+  std::iota(idx.begin(), idx.end(), std::size_t{0});
+  Rng& rng = env_.rng(RngPurpose::discovery);
+  std::vector<NetworkMember> targets;
+  targets.reserve(k);
+  for (std::size_t i = 0; i < k; ++i) {
+    const std::size_t j = i + static_cast<std::size_t>(rng.below(idx.size() - i));
+    std::swap(idx[i], idx[j]);
+    const EnvelopePtr& msg = *alive[idx[i]];
+    const Member& m = alive_of(msg).membership;
+    targets.push_back(NetworkMember{m.endpoint, m.metadata, m.pki_id, secret_internal_endpoint(msg)});
+  }
+  for (const NetworkMember& t : targets) send_membership_request(t, request);
+}
+
+// ---------------------------------------------------------------------------------------
+// spec §6.7 expiry, §2.10 presumed dead, §6.9 purge
+
+void DiscoveryImpl::expire_dead_members(const std::vector<PkiId>& dead) {
+  std::vector<NetworkMember> to_close;
+  for (const PkiId& pki : dead) {
+    const auto ts = alive_last_ts_.find(pki);
+    if (ts == alive_last_ts_.end()) continue;
+    const auto member = id2member_.find(pki);
+    if (member != id2member_.end()) to_close.push_back(member->second);
+    dead_last_ts_[pki] = ts->second;  // lastSeen unchanged
+    alive_last_ts_.erase(ts);
+    const auto am = alive_membership_.find(pki);
+    if (am != alive_membership_.end()) {
+      dead_membership_[pki] = am->second;
+      alive_membership_.erase(am);
+    }
+  }
+  if (!to_close.empty()) view_changed();
+  for (const NetworkMember& m : to_close) comm_.close_conn(m);
+}
+
+void DiscoveryImpl::on_presumed_dead(const PkiId& pki) {
+  if (stopped_) return;
+  if (alive_last_ts_.count(pki) != 0) expire_dead_members({pki});  // spec §2.10: no grace period
+}
+
+void DiscoveryImpl::on_alive_store_expire(const EnvelopePtr& msg) {
+  if (stopped_ || !msg->is<AliveMessage>()) return;
+  const Member& m = alive_of(msg).membership;
+  if (latest()) {
+    // spec §6.10: never purge a bootstrap or anchor peer (matched on the expired
+    // message's external or internal endpoint).
+    const Endpoint internal = secret_internal_endpoint(msg);
+    if (connected_endpoints_.count(m.endpoint) != 0 || (!internal.empty() && connected_endpoints_.count(internal) != 0))
+      return;
+  }
+  // spec §6.9; quirk B.8: a member whose alive messages were never stored has no entry
+  // here and is therefore never purged.
+  purge(m.pki_id);
+}
+
+void DiscoveryImpl::purge(const PkiId& pki) {
+  const bool was_alive = alive_membership_.erase(pki) != 0;
+  dead_membership_.erase(pki);
+  id2member_.erase(pki);
+  alive_last_ts_.erase(pki);
+  dead_last_ts_.erase(pki);
+  if (was_alive) view_changed();
+}
+
+void DiscoveryImpl::on_identity_switch(const PkiId& old_pki) {
+  if (stopped_ || !latest() || old_pki == self_.pki_id) return;
+  purge(old_pki);
+}
+
+}  // namespace gs::proto
