@@ -65,6 +65,8 @@ class Network {
   void set_default_link(LinkParams p) { default_link_ = std::move(p); }
   void set_same_org_link(LinkParams p) { same_org_link_ = std::move(p); }
   void set_between_orgs_link(LinkParams p) { between_orgs_link_ = std::move(p); }
+  const LinkParams& default_link() const { return default_link_; }
+  const std::optional<LinkParams>& between_orgs_link() const { return between_orgs_link_; }
   void clear_class_links();
   // Override for traffic from site `from_site` to site `to_site` (ordered); call twice, or use
   // set_site_pair_link, for both directions.

@@ -1,0 +1,117 @@
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "sim/scenario/params.hpp"
+#include "sim/scenario/sections.hpp"
+
+namespace gs::scenario {
+
+namespace {
+
+// core.yaml keys that are per peer in a scenario (set under orgs[]).
+constexpr std::string_view kPerPeerKeys[] = {"bootstrap", "endpoint", "externalEndpoint"};
+
+std::vector<std::string> all_param_keys() {
+  std::vector<std::string> keys{"import"};
+  for (const ParamInfo& p : gossip_params()) keys.emplace_back(p.key);
+  return keys;
+}
+
+ParamValue read_value(const YamlSource& src, const YAML::Node& n, const ParamInfo& p, const std::string& path) {
+  switch (p.type) {
+    case ParamType::duration: return as_duration(src, n, path);
+    case ParamType::count: return as_uint(src, n, path, UINT32_MAX);
+    case ParamType::boolean: return as_bool(src, n, path);
+  }
+  return false;
+}
+
+void read_keys(const YamlSource& src, const YAML::Node& map, const std::string& prefix, proto::GossipConfig& cfg) {
+  for (const auto& kv : map) {
+    const std::string key = kv.first.as<std::string>();
+    const std::string full = prefix.empty() ? key : prefix + "." + key;
+    const std::string path = "gossip." + full;
+    if (full == "import") continue;  // applied first, by read_gossip_section
+    if (kv.second.IsMap()) {
+      read_keys(src, kv.second, full, cfg);
+      continue;
+    }
+    for (std::string_view k : kPerPeerKeys)
+      if (full == k)
+        src.fail(kv.first, path,
+                 "is per peer in a scenario: use orgs[].bootstrap / orgs[].external_endpoints instead");
+    const ParamInfo* p = find_param(full);
+    if (p == nullptr) {
+      std::string msg = "unknown gossip key";
+      if (auto hint = did_you_mean(full, all_param_keys())) msg += fmt::format(" (did you mean \"{}\"?)", *hint);
+      msg += "; `gossipsim params` lists them all";
+      src.fail(kv.first, path, msg);
+    }
+    set_param(*p, cfg, read_value(src, kv.second, *p, path));
+  }
+}
+
+// The value of a dotted key inside a core.yaml section, or an undefined node.
+YAML::Node lookup_dotted(YAML::Node n, std::string_view dotted) {
+  while (true) {
+    const std::size_t dot = dotted.find('.');
+    const std::string part(dotted.substr(0, dot));
+    if (!n.IsMap() || !n[part].IsDefined()) return YAML::Node(YAML::NodeType::Undefined);
+    n = n[part];
+    if (dot == std::string_view::npos) return n;
+    dotted.remove_prefix(dot + 1);
+  }
+}
+
+bool is_zero(const ParamValue& v) {
+  if (const auto* d = std::get_if<Duration>(&v)) return *d == Duration::zero();
+  if (const auto* c = std::get_if<std::uint64_t>(&v)) return *c == 0;
+  return false;  // booleans: false is a value, not "unset"
+}
+
+}  // namespace
+
+void import_core_yaml(const YamlSource& outer, const YAML::Node& at, const std::string& path,
+                      proto::GossipConfig& cfg) {
+  YAML::Node doc;
+  try {
+    doc = YAML::LoadFile(path);
+  } catch (const YAML::Exception& e) {
+    outer.fail(at, "gossip.import", fmt::format("cannot read core.yaml \"{}\": {}", path, e.what()));
+  }
+  const YAML::Node gossip = lookup_dotted(doc, "peer.gossip");
+  if (!gossip.IsMap()) outer.fail(at, "gossip.import", fmt::format("\"{}\" has no peer.gossip section", path));
+  const YamlSource src(path);
+  // Fabric reads core.yaml through GetIntOrDefault/GetDurationOrDefault: absent or 0 means
+  // the code default. The code default of sendBuffSize is 20 (core.yaml says 200).
+  cfg.send_buff_size = 20;
+  for (const ParamInfo& p : gossip_params()) {
+    if (p.key == "deliveryclient.blockGossipEnabled") continue;
+    const YAML::Node n = lookup_dotted(gossip, p.key);
+    if (!n.IsDefined() || n.IsNull()) continue;
+    const ParamValue v = read_value(src, n, p, "peer.gossip." + std::string(p.key));
+    if (!is_zero(v)) set_param(p, cfg, v);
+  }
+  const YAML::Node bge = lookup_dotted(doc, "peer.deliveryclient.blockGossipEnabled");
+  if (bge.IsDefined() && !bge.IsNull())
+    cfg.block_gossip_enabled = as_bool(src, bge, "peer.deliveryclient.blockGossipEnabled");
+  // Every other key of the imported section is ignored: per-peer keys (bootstrap,
+  // endpoint, externalEndpoint come from orgs[]), keys Fabric itself does not read
+  // (stateInfoRetentionInterval), private data (pvtData.*, out of scope) and keys of
+  // Fabric versions newer than this simulator knows.
+}
+
+void read_gossip_section(const YamlSource& src, const YAML::Node& gossip, const std::string& base_dir,
+                         proto::GossipConfig& cfg) {
+  if (!gossip.IsDefined() || gossip.IsNull()) return;
+  if (!gossip.IsMap()) src.fail(gossip, "gossip", "expected a mapping of peer.gossip keys");
+  if (const YAML::Node imp = gossip["import"]; imp.IsDefined()) {
+    std::filesystem::path p(as_string(src, imp, "gossip.import"));
+    if (p.is_relative()) p = std::filesystem::path(base_dir) / p;
+    import_core_yaml(src, imp, p.string(), cfg);
+  }
+  read_keys(src, gossip, "", cfg);
+}
+
+}  // namespace gs::scenario
