@@ -1,7 +1,11 @@
 // One Fabric peer's gossip side, assembled: the gossip core (§2), the channels it joins,
 // a state provider per channel (§8) committing into the world-owned ledger, and block
-// sourcing (§7.1): a static leader (orgLeader) receives the channel's blocks from the
-// orderer, verifies them, commits them and gossips them.
+// sourcing (§7.1): a static leader (orgLeader) — or, with useLeaderElection, the elected
+// leader of its org (§7.2–7.3) — receives the channel's blocks from the orderer, verifies
+// them, commits them and gossips them.
+//
+// Yield (§7.4) is triggered by Fabric's delivery client when it cannot reach the ordering
+// service; the simulated orderer is always reachable, so nothing here calls it.
 #pragma once
 
 #include <map>
@@ -9,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "protocol/election.hpp"
 #include "protocol/gossip_service.hpp"
 #include "protocol/ledger.hpp"
 #include "protocol/state_provider.hpp"
@@ -46,10 +51,14 @@ class Peer {
   void stop();
 
  private:
+  class ElectionAdapterImpl;
   struct ChannelState {
     PeerChannelSetup setup;
     std::unique_ptr<StateProvider> state;
+    std::unique_ptr<ElectionAdapterImpl> election_adapter;
+    std::unique_ptr<LeaderElection> election;  // with useLeaderElection only
   };
+  void start_election(ChannelState& st);
 
   Env& env_;
   PeerSetup setup_;

@@ -76,6 +76,7 @@ int run_command(const RunOptions& o) {
   report::write_file_atomically(out_dir + "/report.json", report.dump(2) + "\n");
   report::write_file_atomically(out_dir + "/timeseries.csv", report::timeseries_csv(recorder));
   report::write_file_atomically(out_dir + "/blocks.csv", report::blocks_csv(s, w, recorder));
+  report::write_file_atomically(out_dir + "/receipts.csv", report::receipts_csv(w, recorder));
   if (o.trace) {
     trace.close();
     std::filesystem::rename(trace_path + ".tmp", trace_path);

@@ -55,9 +55,10 @@ bool in_channel(const world::PeerInfo& p, const std::string& channel) {
 }
 
 // An expected peer of a block: a peer of the block's channel that is up from the block's
-// injection to the end of the run (DESIGN.md; docs/report.md).
+// injection to the end of the run, and is never revoked nor leaves the channel during the
+// run (DESIGN.md; docs/report.md).
 bool expected(const world::World& w, const metrics::Recorder& r, const metrics::BlockRecord& b, std::size_t p) {
-  return in_channel(w.info(p), b.channel) && r.up_since(p, b.injected);
+  return in_channel(w.info(p), b.channel) && r.up_since(p, b.injected) && r.in_good_standing(p, b.channel);
 }
 
 struct BlockFigures {
@@ -100,6 +101,13 @@ json event_json(const scenario::TimelineEvent& e) {
     j["wipe"] = r->wipe;
   } else if (const auto* s = std::get_if<scenario::SetEvent>(&e.what)) {
     for (const auto& [k, v] : s->assignments) j["set"][k] = v;
+  } else if (const auto* jn = std::get_if<scenario::JoinEvent>(&e.what)) {
+    j["peers"] = jn->peers;
+  } else if (const auto* l = std::get_if<scenario::LeaveEvent>(&e.what)) {
+    j["peer"] = l->peer;
+    j["channel"] = l->channel;
+  } else if (const auto* rv = std::get_if<scenario::RevokeEvent>(&e.what)) {
+    j["peers"] = rv->peers;
   } else if (const auto* ch = std::get_if<scenario::ChurnEvent>(&e.what)) {
     j["peers"] = ch->peers;
     j["to_s"] = seconds(ch->to);
@@ -269,6 +277,22 @@ std::string blocks_csv(const scenario::Scenario&, const world::World& w, const m
                        f.reached, f.time_to_all ? fmt::format("{:.9f}", *f.time_to_all) : std::string(),
                        f.by_path[0], f.by_path[1], f.by_path[2], f.by_path[3]);
   }
+  return out;
+}
+
+std::string receipts_csv(const world::World& w, const metrics::Recorder& r) {
+  std::string out = "channel,seq,peer,expected,received_at_s,latency_s,via\n";
+  for (const metrics::BlockRecord& b : r.blocks())
+    for (std::size_t p = 0; p < w.peer_count(); ++p) {
+      const bool exp = expected(w, r, b, p);
+      if (!b.first_receipt[p] && !exp) continue;
+      out += fmt::format("{},{},{},{},", b.channel, b.seq, w.info(p).name, exp ? 1 : 0);
+      if (b.first_receipt[p])
+        out += fmt::format("{:.9f},{:.9f},{}\n", seconds(*b.first_receipt[p]), seconds(*b.first_receipt[p] - b.injected),
+                           proto::to_string(b.path[p]));
+      else
+        out += ",,\n";  // expected but never received
+    }
   return out;
 }
 

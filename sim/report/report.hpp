@@ -23,6 +23,8 @@ nlohmann::ordered_json build_report(const scenario::Scenario& s, const world::Wo
                                     double wall_s);
 std::string timeseries_csv(const metrics::Recorder& r);
 std::string blocks_csv(const scenario::Scenario& s, const world::World& w, const metrics::Recorder& r);
+// One row per first receipt of a block by a peer: what the convergence plots read.
+std::string receipts_csv(const world::World& w, const metrics::Recorder& r);
 std::string summary_table(const nlohmann::ordered_json& report);
 
 // Writes `content` to `path` atomically (temporary file in the same directory, then rename).
