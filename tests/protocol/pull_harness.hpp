@@ -23,31 +23,12 @@
 #include "base/time.hpp"
 #include "protocol/env.hpp"
 #include "protocol/pull_engine.hpp"
+#include "fake_env.hpp"
 
 namespace gs::proto::pulltest {
 
-// splitmix64: small, seedable, the same everywhere.
-class PullTestRng final : public Rng {
- public:
-  explicit PullTestRng(std::uint64_t seed) : state_(seed) {}
-  std::uint64_t next_u64() override {
-    std::uint64_t z = (state_ += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-  }
-  std::uint64_t below(std::uint64_t n) override {
-    GS_ASSERT(n > 0, "below(0)");
-    const std::uint64_t limit = ~std::uint64_t{0} - (~std::uint64_t{0} % n);  // rejection: no modulo bias
-    for (;;) {
-      const std::uint64_t x = next_u64();
-      if (x < limit) return x % n;
-    }
-  }
-
- private:
-  std::uint64_t state_;
-};
+// The deterministic test RNG shared by the protocol tests (splitmix64, unbiased below()).
+using PullTestRng = test::FakeRng;
 
 // A virtual clock with a timer queue ordered by (time, sequence number of scheduling).
 class PullTestClock {
