@@ -42,6 +42,8 @@ void PeerEnv::stop_process() {
   GS_ASSERT(running_, "peer {} stopped while not running", peer_);
   running_ = false;
   ctx_.stream->set_handler(host_, nullptr);
+  inbox_.clear();  // the dead process never reads them
+  drain_timer_ = {};
   for (std::uint32_t s = 1; s < timers_.size(); ++s)
     if (timers_[s].live) {
       ctx_.scheduler->cancel(timers_[s].id);
@@ -144,20 +146,49 @@ void PeerEnv::observe(const proto::Observation& o) {
   if (ctx_.listener != nullptr) ctx_.listener->on_observation(peer_, o);
 }
 
+// ---- inbound: one FIFO, handled when the CPU is free ----
+
 void PeerEnv::on_accept(net::ConnId conn, net::HostId remote) {
-  if (handler_ != nullptr) handler_->on_inbound(conn, ctx_.directory->endpoint_of(remote));
+  deliver_inbound({Inbound::Kind::accept, conn, remote, {}});
 }
-
 void PeerEnv::on_receive(net::ConnId conn, const net::Packet& packet) {
-  if (handler_ != nullptr) handler_->on_receive(conn, to_proto(packet));
+  deliver_inbound({Inbound::Kind::receive, conn, 0, packet});
+}
+void PeerEnv::on_closed(net::ConnId conn) { deliver_inbound({Inbound::Kind::closed, conn, 0, {}}); }
+void PeerEnv::on_write_failed(net::ConnId conn) { deliver_inbound({Inbound::Kind::write_failed, conn, 0, {}}); }
+
+void PeerEnv::deliver_inbound(Inbound ev) {
+  if (!running_) return;
+  if (inbox_.empty() && cpu_busy_until_ <= now()) return dispatch(ev);  // idle: at once
+  inbox_.push_back(std::move(ev));
+  if (!drain_timer_)
+    drain_timer_ = set_timer(cpu_busy_until_ - now(), "cpu.inbox", [this] {
+      drain_timer_ = {};
+      drain_inbox();
+    });
 }
 
-void PeerEnv::on_closed(net::ConnId conn) {
-  if (handler_ != nullptr) handler_->on_closed(conn);
+void PeerEnv::drain_inbox() {
+  while (running_ && !inbox_.empty() && cpu_busy_until_ <= now()) {
+    const Inbound ev = std::move(inbox_.front());
+    inbox_.pop_front();
+    dispatch(ev);
+  }
+  if (running_ && !inbox_.empty() && !drain_timer_)
+    drain_timer_ = set_timer(cpu_busy_until_ - now(), "cpu.inbox", [this] {
+      drain_timer_ = {};
+      drain_inbox();
+    });
 }
 
-void PeerEnv::on_write_failed(net::ConnId conn) {
-  if (handler_ != nullptr) handler_->on_write_failed(conn);
+void PeerEnv::dispatch(const Inbound& ev) {
+  if (handler_ == nullptr) return;
+  switch (ev.kind) {
+    case Inbound::Kind::accept: return handler_->on_inbound(ev.conn, ctx_.directory->endpoint_of(ev.remote));
+    case Inbound::Kind::receive: return handler_->on_receive(ev.conn, to_proto(ev.packet));
+    case Inbound::Kind::closed: return handler_->on_closed(ev.conn);
+    case Inbound::Kind::write_failed: return handler_->on_write_failed(ev.conn);
+  }
 }
 
 }  // namespace gs::world

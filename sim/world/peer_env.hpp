@@ -7,12 +7,18 @@
 //   ("peer.<purpose>", peer index), continuing across restarts of the peer.
 // - Transport: the stream transport of sim/net, addressed by endpoint ("Org1.peer3:7051").
 //   An unknown endpoint behaves as an unreachable host: the dial times out.
-// - CPU: charge_cpu() makes the peer busy; packets it writes leave no earlier than the end
-//   of the work charged so far (a single-core peer).
+// - CPU: a single-core peer. charge_cpu() makes it busy; packets it writes leave no earlier
+//   than the end of the work charged so far, and transport events (accepts, packets,
+//   closes, write failures) that arrive while it is busy wait in one FIFO inbox and are
+//   handled when it is free, in arrival order. Handling inbound work and its replies in
+//   that order keeps a reply ahead of the state changes caused by messages that arrived
+//   after it (Fabric's peer sends its ConnEstablish before it reads the next stream).
+//   Timers fire on time regardless of the CPU; what they send waits like any write.
 #pragma once
 
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -100,6 +106,17 @@ class PeerEnv final : public proto::Env, private net::StreamHandler {
   void fire(std::uint32_t slot, std::uint32_t generation);
   void free_timer(std::uint32_t slot);
 
+  // A transport event waiting for the CPU.
+  struct Inbound {
+    enum class Kind : std::uint8_t { accept, receive, closed, write_failed } kind;
+    net::ConnId conn = 0;
+    net::HostId remote = 0;
+    net::Packet packet;
+  };
+  void deliver_inbound(Inbound ev);
+  void dispatch(const Inbound& ev);
+  void drain_inbox();
+
   // net::StreamHandler
   void on_accept(net::ConnId conn, net::HostId remote) override;
   void on_receive(net::ConnId conn, const net::Packet& packet) override;
@@ -116,6 +133,8 @@ class PeerEnv final : public proto::Env, private net::StreamHandler {
   std::array<std::unique_ptr<StreamRng>, static_cast<std::size_t>(proto::RngPurpose::count_)> rngs_;
   Time cpu_busy_until_;
   Duration cpu_used_;
+  std::deque<Inbound> inbox_;
+  proto::TimerHandle drain_timer_;
   std::uint64_t incarnation_ = 0;  // dial callbacks of a stopped process are ignored
 };
 
