@@ -169,6 +169,7 @@ void World::catch_up_from_orderer(std::size_t i, const std::string& channel) {
 
 void World::on_observation(std::uint32_t peer, const proto::Observation& o) {
   recorder_.on_observation(peer, o, scheduler_.now());
+  if (observation_sink_) observation_sink_(peer, o);
   if (const auto* l = std::get_if<proto::LeadershipChanged>(&o.what); l != nullptr && l->is_leader) {
     // Connect to the orderer after the current step (the peer may be mid-construction).
     // The channel's name lives in the scenario for the whole run.

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -63,6 +64,9 @@ class World final : private PeerEnvListener, private EndpointDirectory {
   void run(std::optional<Time> until = std::nullopt);
   // Sees every network send, delivery and drop (the --trace output).
   void set_trace_sink(net::TraceHook sink) { trace_sink_ = std::move(sink); }
+  // Sees every observation a peer reports, after the recorder (tests: BlockCommitted, ...).
+  using ObservationSink = std::function<void(std::size_t peer, const proto::Observation& o)>;
+  void set_observation_sink(ObservationSink sink) { observation_sink_ = std::move(sink); }
 
   const scenario::Scenario& scenario() const { return scenario_; }
   sim::Scheduler& scheduler() { return scheduler_; }
@@ -124,6 +128,7 @@ class World final : private PeerEnvListener, private EndpointDirectory {
   std::map<std::string, std::vector<proto::BlockRef>> chains_;
   sim::RandomStream churn_rng_;
   net::TraceHook trace_sink_;
+  ObservationSink observation_sink_;
 };
 
 }  // namespace gs::world
