@@ -39,15 +39,18 @@ class Peer::ElectionAdapterImpl final : public ElectionAdapter {
 
 Peer::Peer(Env& env, const Pki& pki, PeerSetup setup) : env_(env), setup_(std::move(setup)) {
   gossip_ = std::make_unique<GossipService>(env_, pki, setup_.gossip);
-  for (const PeerChannelSetup& ch : setup_.channels) {
-    GS_ASSERT(ch.ledger != nullptr, "peer {}: channel {} has no ledger", name(), ch.name);
-    gossip_->join_channel(ch.join, ch.name);
-    ChannelState& st = channels_[ch.name];
-    st.setup = ch;
-    st.state = std::make_unique<StateProvider>(env_, *gossip_, ch.name, *ch.ledger);
-    if (ch.static_leader) env_.observe({LeadershipChanged{ch.name, true}});
-    else if (setup_.gossip.config.use_leader_election) start_election(st);
-  }
+  for (const PeerChannelSetup& ch : setup_.channels) initialize_channel(ch);
+}
+
+void Peer::initialize_channel(const PeerChannelSetup& ch) {
+  GS_ASSERT(ch.ledger != nullptr, "peer {}: channel {} has no ledger", name(), ch.name);
+  if (gossip_->stopped() || channels_.count(ch.name) != 0) return;
+  gossip_->join_channel(ch.join, ch.name);
+  ChannelState& st = channels_[ch.name];
+  st.setup = ch;
+  st.state = std::make_unique<StateProvider>(env_, *gossip_, ch.name, *ch.ledger);
+  if (ch.static_leader) env_.observe({LeadershipChanged{ch.name, true}});
+  else if (setup_.gossip.config.use_leader_election) start_election(st);
 }
 
 // spec §7.1: one election per channel; the callback connects to / disconnects from the

@@ -41,6 +41,12 @@ class Peer {
 
   // spec §7.1: whether this peer receives `channel`'s blocks from the orderer.
   bool connected_to_orderer(const std::string& channel) const;
+  // Fabric InitializeChannel on a running peer (spec §7.1): JoinChan (a reconfiguration if
+  // the gossip layer already joined it), the channel's state provider, then — static leader
+  // or election — its block sourcing. The constructor does this for setup.channels; tests
+  // call it later, as TestLeaderElectionWithRealGossip does for its second channel (§11.9).
+  // A channel already initialized is left as it is.
+  void initialize_channel(const PeerChannelSetup& ch);
   // The blocks provider's handling of one block from the orderer (spec §7.1): VerifyBlock
   // (invalid: skipped), AddPayload, then Gossip() — latest: only if blockGossipEnabled.
   void deliver_from_orderer(const std::string& channel, const BlockRef& block);
