@@ -13,6 +13,7 @@ void Recorder::on_start(const World& w) {
   last_start_.assign(n, Time::zero());
   exact_.assign(n, false);
   dirty_.assign(n, true);
+  revoked_.assign(n, false);
   for (std::size_t i = 0; i < n; ++i) peer_by_pki_[w.pki().by_name(w.info(i).name)->pki_id] = i;
   interval_sent_.assign(proto::kMessageKindCount, net::Counter{});
   for (const scenario::ChannelSpec& c : w.scenario().channels)
@@ -94,6 +95,13 @@ void Recorder::on_timeline_event(const scenario::TimelineEvent& ev, Time t) {
   events_.push_back(EventRecord{t, std::string(scenario::kind_name(ev)), std::nullopt, std::nullopt});
 }
 
+void Recorder::on_channel_left(std::size_t p, const std::string& channel, Time) { left_.emplace(p, channel); }
+
+void Recorder::on_peer_revoked(std::size_t p, Time) {
+  revoked_[p] = true;
+  mark_all_dirty();
+}
+
 std::vector<std::size_t> Recorder::leaders_of(const std::string& channel, const std::string& org) const {
   auto it = leaders_.find({channel, org});
   if (it == leaders_.end()) return {};
@@ -109,6 +117,7 @@ std::vector<std::size_t> Recorder::leaders_of(const std::string& channel, const 
 // TestConfidentiality and TestMultipleOrgEndpointLeakage expect — both publish an external
 // endpoint and their orgs share a channel; and each can reach the other.
 bool Recorder::may_know(const World& w, std::size_t a, std::size_t b) const {
+  if (revoked_[a] || revoked_[b]) return false;  // a revoked identity is purged from every view
   const world::PeerInfo& pa = w.info(a);
   const world::PeerInfo& pb = w.info(b);
   if (pa.org != pb.org) {
@@ -140,7 +149,7 @@ void Recorder::sample(World& w) {
   s.at = now;
   std::size_t live = 0, exact = 0;
   for (std::size_t p = 0; p < up_.size(); ++p) {
-    if (!up_[p]) continue;
+    if (!up_[p] || revoked_[p]) continue;  // a revoked peer's own view is not judged
     ++live;
     if (dirty_[p]) {
       exact_[p] = view_is_exact(w, p);
@@ -154,7 +163,8 @@ void Recorder::sample(World& w) {
   std::uint64_t delivered = 0, possible = 0;
   for (const BlockRecord& r : blocks_)
     for (std::size_t p = 0; p < up_.size(); ++p) {
-      if (!up_[p] || std::find(w.info(p).channels.begin(), w.info(p).channels.end(), r.channel) == w.info(p).channels.end())
+      if (!up_[p] || !in_good_standing(p, r.channel) ||
+          std::find(w.info(p).channels.begin(), w.info(p).channels.end(), r.channel) == w.info(p).channels.end())
         continue;
       ++possible;
       delivered += r.first_receipt[p] ? 1 : 0;

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -69,6 +70,8 @@ class Recorder {
   void on_block_injected(const std::string& channel, std::uint64_t seq, Time t);
   void on_observation(std::size_t peer, const proto::Observation& o, Time t);
   void on_timeline_event(const scenario::TimelineEvent& ev, Time t);
+  void on_channel_left(std::size_t peer, const std::string& channel, Time t);
+  void on_peer_revoked(std::size_t peer, Time t);
   // Takes the last sample at the end of the run.
   void finish(World& w);
 
@@ -84,6 +87,11 @@ class Recorder {
   // Peer `p` was up continuously from `t` to the end of the run (DESIGN.md "expected").
   bool up_since(std::size_t p, Time t) const { return up_[p] && last_start_[p] <= t; }
   bool up_at_end(std::size_t p) const { return up_[p]; }
+  // Neither revoked nor gone from `channel` at any time of the run (docs/report.md "expected").
+  bool in_good_standing(std::size_t p, const std::string& channel) const {
+    return !revoked_[p] && left_.count({p, channel}) == 0;
+  }
+  bool revoked(std::size_t p) const { return revoked_[p]; }
   const std::array<std::uint64_t, 4>& first_receipts_by_path() const { return via_; }
   std::uint64_t duplicate_blocks() const { return duplicates_; }
   const std::map<std::string, std::uint64_t>& peer_drops() const { return peer_drops_; }
@@ -99,6 +107,8 @@ class Recorder {
   std::vector<bool> up_;
   std::vector<Time> last_start_;
   std::vector<bool> exact_, dirty_;
+  std::vector<bool> revoked_;                          // identity revoked (a revoke event)
+  std::set<std::pair<std::size_t, std::string>> left_;  // (peer, channel) after a leave event
   std::map<std::string, std::size_t> peer_by_pki_;
   std::vector<std::vector<std::string>> channels_of_org_;  // per peer: channels of its org
   std::vector<BlockRecord> blocks_;

@@ -58,7 +58,9 @@ YAML::Node lookup_dotted(YAML::Node n, std::string_view dotted) {
     const std::size_t dot = dotted.find('.');
     const std::string part(dotted.substr(0, dot));
     if (!n.IsMap() || !n[part].IsDefined()) return YAML::Node(YAML::NodeType::Undefined);
-    n = n[part];
+    // reset, not `n = n[part]`: yaml-cpp's assignment would rewrite the node n refers to
+    // (the imported document itself), corrupting every later lookup.
+    n.reset(n[part]);
     if (dot == std::string_view::npos) return n;
     dotted.remove_prefix(dot + 1);
   }

@@ -8,7 +8,11 @@
 namespace gs::scenario {
 
 net::LatencyModel read_latency(const YamlSource& src, const YAML::Node& n, const std::string& key) {
-  if (n.IsScalar()) return net::LatencyModel::constant(as_duration(src, n, key));
+  if (n.IsScalar()) {
+    const Duration d = as_duration(src, n, key);
+    if (d < Duration::zero()) src.fail(n, key, "a latency must not be negative");
+    return net::LatencyModel::constant(d);
+  }
   MapReader r(src, n, key);
   const std::string dist = as_string(src, r.require("dist"), key + ".dist");
   try {
@@ -50,7 +54,10 @@ net::LatencyModel read_latency(const YamlSource& src, const YAML::Node& n, const
 
 net::LinkParams read_link(MapReader& r, net::LinkParams base) {
   if (r.has("latency")) base.latency = read_latency(r.source(), r.child("latency"), r.key_path("latency"));
-  if (auto j = r.opt_duration("jitter")) base.jitter = *j;
+  if (auto j = r.opt_duration("jitter")) {
+    if (*j < Duration::zero()) r.source().fail(r.child("jitter"), r.key_path("jitter"), "must not be negative");
+    base.jitter = *j;
+  }
   if (auto l = r.opt_probability("loss")) base.loss = *l;
   return base;
 }

@@ -106,11 +106,27 @@ struct ChurnEvent {
   Duration downtime_min, downtime_max;
   Time to;  // end of the window (the event's `at` is its start)
 };
+// A peer declared in orgs[] that starts only now (it does not run before: its host
+// refuses connections). A peer named in a join event is a "late peer".
+struct JoinEvent {
+  std::vector<std::string> peers;
+};
+// The peer leaves the channel (Fabric latest's LeaveChannel, spec §5.9). Not in fabric-1.0.
+struct LeaveEvent {
+  std::string peer;
+  std::string channel;
+};
+// The peers' identities are revoked: ValidateIdentity and Verify fail for them from now on.
+struct RevokeEvent {
+  std::vector<std::string> peers;
+};
 
 struct TimelineEvent {
   Time at;
   SourceLoc loc;
-  std::variant<PartitionEvent, HealEvent, CrashEvent, RestartEvent, SetEvent, ChurnEvent> what;
+  std::variant<PartitionEvent, HealEvent, CrashEvent, RestartEvent, SetEvent, ChurnEvent, JoinEvent, LeaveEvent,
+               RevokeEvent>
+      what;
 };
 std::string_view kind_name(const TimelineEvent& e);
 
@@ -128,6 +144,8 @@ struct Scenario {
   std::vector<TimelineEvent> events;  // sorted by time (stable)
 
   std::uint32_t peer_count() const;
+  // Named in a join event: not started at time 0.
+  bool starts_later(const std::string& peer) const;
 };
 
 // Canonical peer name: "<Org>.peer<i>".

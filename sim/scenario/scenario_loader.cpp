@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -20,8 +21,16 @@ std::uint32_t Scenario::peer_count() const {
   return n;
 }
 
+bool Scenario::starts_later(const std::string& peer) const {
+  for (const TimelineEvent& e : events)
+    if (const auto* j = std::get_if<JoinEvent>(&e.what))
+      if (std::find(j->peers.begin(), j->peers.end(), peer) != j->peers.end()) return true;
+  return false;
+}
+
 std::string_view kind_name(const TimelineEvent& e) {
-  static constexpr std::string_view kNames[] = {"partition", "heal", "crash", "restart", "set", "churn"};
+  static constexpr std::string_view kNames[] = {"partition", "heal", "crash", "restart", "set",
+                                                "churn",     "join", "leave", "revoke"};
   return kNames[e.what.index()];
 }
 
@@ -32,9 +41,10 @@ constexpr std::uint32_t kMaxPeersPerOrg = 100000;
 std::vector<std::uint32_t> read_indices(MapReader& r, const std::string& key, std::uint32_t peers) {
   std::vector<std::uint32_t> out;
   const std::vector<std::uint64_t> indices = r.opt_uint_list(key).value_or(std::vector<std::uint64_t>{});
-  for (std::uint64_t i : indices) {
+  for (std::size_t k = 0; k < indices.size(); ++k) {
+    const std::uint64_t i = indices[k];
     if (i >= peers)
-      r.source().fail(r.child(key), r.key_path(key),
+      r.source().fail(r.child(key)[k], r.key_path(key),
                       fmt::format("peer index {} does not exist (the org has {} peers: 0..{})", i, peers, peers - 1));
     out.push_back(static_cast<std::uint32_t>(i));
   }
@@ -133,7 +143,10 @@ WorkloadSpec read_workload(const YamlSource& src, const YAML::Node& n) {
     w.block_interval = *v;
   }
   if (auto v = r.opt_size("block_size")) w.block_size = *v;
-  if (auto v = r.opt_duration("start")) w.start = *v;
+  if (auto v = r.opt_duration("start")) {
+    if (*v < Duration::zero()) src.fail(r.child("start"), "workload.start", "must not be negative");
+    w.start = *v;
+  }
   if (auto v = r.opt_uint("count")) w.count = *v;
   r.finish();
   return w;
@@ -209,9 +222,11 @@ ChurnEvent read_churn(const YamlSource& src, const YAML::Node& n, const PeerReso
     c.downtime_dist = d.opt_string("dist").value_or("exponential");
     if (c.downtime_dist == "exponential" || c.downtime_dist == "constant") {
       c.downtime_mean = as_duration(src, d.require("mean"), path + ".downtime.mean");
+      if (c.downtime_mean <= Duration::zero()) src.fail(d.child("mean"), path + ".downtime.mean", "must be positive");
     } else if (c.downtime_dist == "uniform") {
       c.downtime_min = as_duration(src, d.require("min"), path + ".downtime.min");
       c.downtime_max = as_duration(src, d.require("max"), path + ".downtime.max");
+      if (c.downtime_min < Duration::zero()) src.fail(d.child("min"), path + ".downtime.min", "must not be negative");
       if (c.downtime_max < c.downtime_min) src.fail(d.child("max"), path + ".downtime.max", "must not be below min");
     } else {
       src.fail(d.child("dist"), path + ".downtime.dist",
@@ -223,30 +238,82 @@ ChurnEvent read_churn(const YamlSource& src, const YAML::Node& n, const PeerReso
   return c;
 }
 
-TimelineEvent read_event(const YamlSource& src, const YAML::Node& n, const PeerResolver& peers, std::size_t index) {
+LeaveEvent read_leave(const YamlSource& src, const YAML::Node& n, const PeerResolver& peers, const Scenario& s,
+                      const std::string& path) {
+  if (proto::is_latest(s.gossip.profile) == false)
+    src.fail(n, path, fmt::format("a peer cannot leave a channel under profile {}: Fabric v1.0 has no LeaveChannel "
+                                  "(it exists from the latest profiles on, spec §5.9); use profile fabric-2.5 or "
+                                  "fabric-3.0, or crash the peer instead",
+                                  proto::to_string(s.gossip.profile)));
+  MapReader r(src, n, path);
+  LeaveEvent l;
+  const YAML::Node peer = r.require("peer");
+  const std::vector<std::string> one = peers.resolve(peer, path + ".peer");
+  if (one.size() != 1 || one.front() != as_string(src, peer, path + ".peer"))
+    src.fail(peer, path + ".peer", "expected one peer name such as Org1.peer3");
+  l.peer = one.front();
+  l.channel = as_string(src, r.require("channel"), path + ".channel");
+  const ChannelSpec* ch = nullptr;
+  std::vector<std::string> names;
+  for (const ChannelSpec& c : s.channels) {
+    names.push_back(c.name);
+    if (c.name == l.channel) ch = &c;
+  }
+  if (ch == nullptr) fail_unknown(src, r.child("channel"), path + ".channel", "channel", l.channel, names);
+  const std::string org = l.peer.substr(0, l.peer.find('.'));
+  if (std::find(ch->orgs.begin(), ch->orgs.end(), org) == ch->orgs.end())
+    src.fail(r.child("channel"), path + ".channel",
+             fmt::format("{} is not a member of channel {} (its org {} is not in the channel)", l.peer, l.channel, org));
+  for (const OrgSpec& o : s.orgs) {
+    if (o.name != org) continue;
+    // "<Org>.peer<i>": the index follows ".peer".
+    const std::uint32_t index = static_cast<std::uint32_t>(std::stoul(l.peer.substr(org.size() + 5)));
+    const std::vector<std::uint32_t> leaders =
+        o.leaders.value_or(s.gossip.use_leader_election ? std::vector<std::uint32_t>{} : std::vector<std::uint32_t>{0});
+    if (s.gossip.org_leader || std::find(leaders.begin(), leaders.end(), index) != leaders.end())
+      src.fail(peer, path + ".peer",
+               fmt::format("{} is a static leader of {} (it receives the channel's blocks from the orderer); only a "
+                           "non-leader peer can leave in a scenario",
+                           l.peer, l.channel));
+  }
+  r.finish();
+  return l;
+}
+
+// An instant of the timeline: a duration since the start, not negative.
+Time read_instant(const YamlSource& src, MapReader& r, const std::string& key) {
+  const Duration d = as_duration(src, r.require(key), r.key_path(key));
+  if (d < Duration::zero()) src.fail(r.child(key), r.key_path(key), "an instant of the run must not be negative");
+  return Time::zero() + d;
+}
+
+TimelineEvent read_event(const YamlSource& src, const YAML::Node& n, const PeerResolver& peers, const Scenario& s,
+                         std::size_t index) {
   const std::string path = fmt::format("events[{}]", index);
   MapReader r(src, n, path);
   TimelineEvent ev;
   ev.loc = src.loc(n);
-  static const std::vector<std::string> kKinds{"partition", "heal", "crash", "restart", "set", "churn"};
+  static const std::vector<std::string> kKinds{"partition", "heal", "crash", "restart", "set",
+                                               "churn",     "join", "leave", "revoke"};
   std::vector<std::string> present;
   for (const std::string& k : kKinds)
     if (r.has(k)) present.push_back(k);
   if (present.size() != 1) {
     for (const char* k : {"at", "from", "to", "one_way", "wipe"}) r.has(k);  // known, for the hint
     r.finish();  // a misspelt key gets its "did you mean" before the kind error
-    src.fail(n, path, present.empty() ? "an event needs one of: partition, heal, crash, restart, set, churn"
+    src.fail(n, path, present.empty() ? "an event needs one of: partition, heal, crash, restart, set, churn, join, "
+                                        "leave, revoke"
                                       : fmt::format("one kind per event, found {}", fmt::join(present, " and ")));
   }
   const std::string& kind = present.front();
   if (kind == "churn") {
-    ev.at = Time::zero() + as_duration(src, r.require("from"), path + ".from");
+    ev.at = read_instant(src, r, "from");
     ChurnEvent c = read_churn(src, r.child("churn"), peers, path + ".churn");
-    c.to = Time::zero() + as_duration(src, r.require("to"), path + ".to");
+    c.to = read_instant(src, r, "to");
     if (c.to < ev.at) src.fail(r.child("to"), path + ".to", "the window ends before it starts");
     ev.what = std::move(c);
   } else {
-    ev.at = Time::zero() + as_duration(src, r.require("at"), path + ".at");
+    ev.at = read_instant(src, r, "at");
   }
   if (kind == "partition") {
     const YAML::Node groups = r.child("partition");
@@ -274,13 +341,19 @@ TimelineEvent read_event(const YamlSource& src, const YAML::Node& n, const PeerR
   } else if (kind == "set") {
     const YAML::Node set = r.child("set");
     if (!set.IsMap()) src.fail(set, path + ".set", "expected a mapping such as { network.loss: 0.1 }");
-    SetEvent s;
+    SetEvent se;
     for (const auto& kv : set) {
       const std::string key = kv.first.as<std::string>();
       check_network_assignment(src, kv.first, key, kv.second);
-      s.assignments.emplace_back(key, YAML::Dump(kv.second));
+      se.assignments.emplace_back(key, YAML::Dump(kv.second));
     }
-    ev.what = std::move(s);
+    ev.what = std::move(se);
+  } else if (kind == "join") {
+    ev.what = JoinEvent{peers.resolve(r.child("join"), path + ".join")};
+  } else if (kind == "leave") {
+    ev.what = read_leave(src, r.child("leave"), peers, s, path + ".leave");
+  } else if (kind == "revoke") {
+    ev.what = RevokeEvent{peers.resolve(r.child("revoke"), path + ".revoke")};
   }
   r.finish();
   return ev;
@@ -325,7 +398,52 @@ void apply_override(YamlSource& src, YAML::Node root, const std::string& key, co
     }
   }
   cur[parts.back()] = parsed;
-  src.add_override_root(cur[parts.back()], fmt::format("--set {}={}", key, value));
+  // Every node of the value (a list or mapping too) names the option, not a file position.
+  const std::string option = fmt::format("--set {}={}", key, value);
+  std::vector<YAML::Node> pending{cur[parts.back()]};
+  while (!pending.empty()) {
+    const YAML::Node n = pending.back();
+    pending.pop_back();
+    src.add_override_root(n, option, key);
+    if (n.IsSequence())
+      for (const auto& item : n) pending.push_back(item);
+    else if (n.IsMap())
+      for (const auto& kv : n) {
+        pending.push_back(kv.first);
+        pending.push_back(kv.second);
+      }
+  }
+}
+
+// Order-dependent rules, checked on the sorted timeline: a late peer joins once, and is not
+// restarted or made to leave a channel before it runs; a peer leaves a channel once.
+void check_timeline(const Scenario& s) {
+  std::map<std::string, Time> joins_at;
+  for (const TimelineEvent& e : s.events)
+    if (const auto* j = std::get_if<JoinEvent>(&e.what))
+      for (const std::string& p : j->peers)
+        if (!joins_at.emplace(p, e.at).second)
+          throw ScenarioError(e.loc, "join", fmt::format("{} joins twice (first at {})", p, joins_at[p].since_start()));
+  std::set<std::string> joined;
+  std::set<std::pair<std::string, std::string>> left;
+  auto require_running = [&](const TimelineEvent& e, const std::string& p, std::string_view what) {
+    auto it = joins_at.find(p);
+    if (it != joins_at.end() && joined.count(p) == 0)
+      throw ScenarioError(e.loc, std::string(kind_name(e)),
+                          fmt::format("{} {} at {}, before it joins at {} (name the peers explicitly instead of "
+                                      "its org)",
+                                      p, what, e.at.since_start(), it->second.since_start()));
+  };
+  for (const TimelineEvent& e : s.events) {
+    if (const auto* j = std::get_if<JoinEvent>(&e.what)) joined.insert(j->peers.begin(), j->peers.end());
+    if (const auto* r = std::get_if<RestartEvent>(&e.what))
+      for (const std::string& p : r->peers) require_running(e, p, "is restarted");
+    if (const auto* l = std::get_if<LeaveEvent>(&e.what)) {
+      require_running(e, l->peer, "leaves " + l->channel);
+      if (!left.emplace(l->peer, l->channel).second)
+        throw ScenarioError(e.loc, "leave", fmt::format("{} leaves {} twice", l->peer, l->channel));
+    }
+  }
 }
 
 void check_static_leaders(const YamlSource& src, const YAML::Node& orgs_node, const Scenario& s) {
@@ -349,7 +467,8 @@ Scenario parse(YamlSource& src, YAML::Node root, const std::string& base_dir, co
     if (*d <= Duration::zero()) src.fail(r.child("duration"), "duration", "must be positive");
     s.duration = *d;
   }
-  s.seed = options.seed ? *options.seed : r.opt_uint("seed").value_or(1);
+  s.seed = r.opt_uint("seed").value_or(1);  // read (and validated) even when --seed overrides it
+  if (options.seed) s.seed = *options.seed;
   proto::Profile profile = proto::Profile::fabric_1_0;
   if (auto p = r.opt_string("profile")) {
     auto parsed = proto::parse_profile(*p);
@@ -373,7 +492,7 @@ Scenario parse(YamlSource& src, YAML::Node root, const std::string& base_dir, co
     const YAML::Node evs = r.child("events");
     if (!evs.IsSequence()) src.fail(evs, "events", "expected a list of events");
     for (std::size_t i = 0; i < evs.size(); ++i) {
-      TimelineEvent ev = read_event(src, evs[i], peers, i);
+      TimelineEvent ev = read_event(src, evs[i], peers, s, i);
       if (ev.at > Time::zero() + s.duration)
         src.fail(evs[i], fmt::format("events[{}]", i),
                  fmt::format("at {} is after the end of the run (duration {})", ev.at.since_start(), s.duration));
@@ -381,6 +500,7 @@ Scenario parse(YamlSource& src, YAML::Node root, const std::string& base_dir, co
     }
   }
   std::stable_sort(s.events.begin(), s.events.end(), [](const auto& a, const auto& b) { return a.at < b.at; });
+  check_timeline(s);
   r.finish();
   return s;
 }

@@ -18,20 +18,24 @@ ScenarioError::ScenarioError(SourceLoc loc, std::string key, const std::string& 
       loc_(std::move(loc)),
       key_(std::move(key)) {}
 
-void YamlSource::add_override_root(const YAML::Node& n, std::string option_text) {
-  overrides_.emplace_back(n, std::move(option_text));
+void YamlSource::add_override_root(const YAML::Node& n, std::string option_text, std::string key) {
+  overrides_.push_back(Override{n, std::move(option_text), std::move(key)});
 }
 
 SourceLoc YamlSource::loc(const YAML::Node& n) const {
-  for (const auto& [root, text] : overrides_)
-    if (root.is(n)) return SourceLoc{text, 0, 0};
+  for (const Override& o : overrides_)
+    if (o.root.is(n)) return SourceLoc{o.option_text, 0, 0};
   const YAML::Mark m = n.Mark();
   if (m.line < 0) return SourceLoc{file_, 0, 0};
   return SourceLoc{file_, m.line + 1, m.column + 1};
 }
 
 void YamlSource::fail(const YAML::Node& at, const std::string& key, const std::string& message) const {
-  throw ScenarioError(loc(at), key, message);
+  SourceLoc where = loc(at);
+  if (where.line == 0 && where.file == file_)  // a node an option created: name the option
+    for (const Override& o : overrides_)
+      if (o.key == key || o.key.rfind(key + ".", 0) == 0) where = SourceLoc{o.option_text, 0, 0};
+  throw ScenarioError(std::move(where), key, message);
 }
 
 namespace {

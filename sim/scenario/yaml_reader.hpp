@@ -20,15 +20,22 @@ namespace gs::scenario {
 class YamlSource {
  public:
   explicit YamlSource(std::string file) : file_(std::move(file)) {}
-  // Nodes parsed from a --set value report that option instead of a file position.
-  void add_override_root(const YAML::Node& n, std::string option_text);
+  // Nodes parsed from a --set value report that option instead of a file position; so
+  // does an error about `key` (the option's KEY) at a node without a position (the key
+  // node the option created).
+  void add_override_root(const YAML::Node& n, std::string option_text, std::string key);
   SourceLoc loc(const YAML::Node& n) const;
   [[noreturn]] void fail(const YAML::Node& at, const std::string& key, const std::string& message) const;
   const std::string& file() const { return file_; }
 
  private:
   std::string file_;
-  std::vector<std::pair<YAML::Node, std::string>> overrides_;
+  struct Override {
+    YAML::Node root;
+    std::string option_text;
+    std::string key;
+  };
+  std::vector<Override> overrides_;
 };
 
 // Closest candidate by edit distance, if close enough to be a plausible typo.

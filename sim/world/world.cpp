@@ -26,7 +26,10 @@ World::World(const scenario::Scenario& s, Recorder& recorder)
     recorder_.on_net(e);
     if (trace_sink_) trace_sink_(e);
   });
-  for (std::size_t i = 0; i < infos_.size(); ++i) start_peer(i);
+  for (std::size_t i = 0; i < infos_.size(); ++i) {
+    if (scenario_.starts_later(infos_[i].name)) network_->crash_process(infos_[i].host);  // until its join event
+    else start_peer(i);
+  }
   schedule_orderer();
   schedule_timeline();
   recorder_.schedule_sampling(*this);
@@ -117,6 +120,7 @@ proto::PeerSetup World::peer_setup(std::size_t i) {
   s.gossip.config.org_leader = !p.leader_channels.empty();
   for (const scenario::ChannelSpec& c : scenario_.channels) {
     if (std::find(p.channels.begin(), p.channels.end(), c.name) == p.channels.end()) continue;
+    if (left_channels_.count({i, c.name}) != 0) continue;  // left before this (re)start
     proto::PeerChannelSetup ch;
     ch.name = c.name;
     ch.join.orgs = c.orgs;
@@ -213,6 +217,12 @@ void World::apply_event(const scenario::TimelineEvent& ev) {
     for (const auto& [key, value] : s->assignments) apply_network_assignment(key, value);
   } else if (const auto* ch = std::get_if<ChurnEvent>(&ev.what)) {
     schedule_churn(*ch, ev.at);
+  } else if (const auto* j = std::get_if<JoinEvent>(&ev.what)) {
+    for (const std::string& n : j->peers) join(by_name_.at(n));
+  } else if (const auto* l = std::get_if<LeaveEvent>(&ev.what)) {
+    leave_channel(by_name_.at(l->peer), l->channel);
+  } else if (const auto* rv = std::get_if<RevokeEvent>(&ev.what)) {
+    for (const std::string& n : rv->peers) revoke(by_name_.at(n));
   }
   recorder_.on_timeline_event(ev, scheduler_.now());
 }
@@ -233,6 +243,23 @@ void World::restart(std::size_t i, bool wipe_ledger) {
     for (auto& [ch, ledger] : ledgers_[i]) ledger.wipe();
   network_->restart(infos_[i].host);
   start_peer(i);
+}
+
+void World::join(std::size_t i) {
+  if (peers_[i]) return;
+  network_->restart(infos_[i].host);
+  start_peer(i);
+}
+
+void World::leave_channel(std::size_t i, const std::string& channel) {
+  if (!left_channels_.emplace(i, channel).second) return;
+  if (peers_[i]) peers_[i]->gossip().leave_channel(channel);
+  recorder_.on_channel_left(i, channel, scheduler_.now());
+}
+
+void World::revoke(std::size_t i) {
+  pki_->set_revoked(pki_->by_name(infos_[i].name)->pki_id, true);
+  recorder_.on_peer_revoked(i, scheduler_.now());
 }
 
 void World::apply_network_assignment(const std::string& key, const std::string& yaml_value) {

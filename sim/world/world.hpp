@@ -18,6 +18,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -86,6 +87,12 @@ class World final : private PeerEnvListener, private EndpointDirectory {
   // Timeline actions (also used directly by tests).
   void crash(std::size_t i);
   void restart(std::size_t i, bool wipe_ledger);
+  // A late peer (named in a join event) starts for the first time.
+  void join(std::size_t i);
+  // LeaveChannel (spec §5.9, latest only); a restart of the peer does not rejoin it.
+  void leave_channel(std::size_t i, const std::string& channel);
+  // Revokes the peer's identity in the PKI: ValidateIdentity and Verify fail for it.
+  void revoke(std::size_t i);
   void apply_network_assignment(const std::string& key, const std::string& yaml_value);
 
  private:
@@ -127,6 +134,7 @@ class World final : private PeerEnvListener, private EndpointDirectory {
   // The orderer's chain per channel: blocks injected so far (index = number - 1).
   std::map<std::string, std::vector<proto::BlockRef>> chains_;
   sim::RandomStream churn_rng_;
+  std::set<std::pair<std::size_t, std::string>> left_channels_;  // (peer, channel) after a leave event
   net::TraceHook trace_sink_;
   ObservationSink observation_sink_;
 };
