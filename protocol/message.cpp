@@ -357,7 +357,8 @@ std::string TextWriter::content(const Content& variant) const {
           },
           [&](const MembershipRequest& r) {
             std::string s = "MembershipRequest{self=";
-            s += r.self_information ? "[" + envelope(*r.self_information) + "]" : std::string("null");
+            // fmt, not "[" + std::string&&: GCC 12 -O3 reports a bogus -Wrestrict on the latter.
+            s += r.self_information ? fmt::format("[{}]", envelope(*r.self_information)) : std::string("null");
             if (!r.known.empty()) s += " known=" + strings(r.known);
             return s + "}";
           },
