@@ -115,6 +115,8 @@ class GossipCluster final : private world::PeerEnvListener, private world::Endpo
   std::size_t add(InstanceSpec spec);
   std::size_t size() const { return nodes_.size(); }
   const InstanceSpec& spec(std::size_t i) const { return nodes_[i]->spec; }
+  // Bootstrap list of the instance's next (re)start (e.g. a restart without bootstrap).
+  void set_bootstrap(std::size_t i, std::vector<proto::Endpoint> bootstrap) { nodes_[i]->spec.bootstrap = std::move(bootstrap); }
   const proto::Endpoint& endpoint(std::size_t i) const { return nodes_[i]->spec.endpoint; }
   std::optional<std::size_t> index_of(const proto::Endpoint& endpoint) const;
   std::optional<std::size_t> index_of_pki(const proto::PkiId& pki_id) const;
@@ -165,6 +167,8 @@ class GossipCluster final : private world::PeerEnvListener, private world::Endpo
   sim::Scheduler& scheduler() { return scheduler_; }
   net::Network& network() { return *network_; }
   const proto::Pki& pki() const { return pki_; }
+  // Failure injection (revocation, channel read access) at run time.
+  proto::Pki& pki() { return pki_; }
 
  private:
   class TracedEnv;
