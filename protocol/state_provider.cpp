@@ -27,8 +27,11 @@ StateProvider::StateProvider(Env& env, GossipService& gossip, std::string channe
   raw_subscription_ = gossip_.subscribe_raw([this](const ReceivedMessage& m) { return accept_remote_state(m); },
                                             [this](const ReceivedMessage& m) { on_remote_state(m); });
   publish_height();
-  // spec §8.2/§8.4: anti-entropy always runs in v1.0; latest only with state.enabled.
-  if (!is_latest(cfg_.profile) || cfg_.state.enabled) arm_anti_entropy();
+  // spec §8.2/§8.4: v1.0 has no switch (anti-entropy always runs), latest reads
+  // state.enabled. The simulator honours state.enabled in every profile (DESIGN.md: settable
+  // everywhere); fabric-1.0's default is true, so v1.0 runs as Fabric does unless a
+  // scenario turns it off to study the other paths.
+  if (cfg_.state.enabled) arm_anti_entropy();
 }
 
 StateProvider::~StateProvider() { stop(); }

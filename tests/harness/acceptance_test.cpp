@@ -159,12 +159,11 @@ TEST_CASE("acceptance: 100 peers, static leader, 100 blocks, v1.0 defaults", "[a
 // identity puller's (spec §2.2, §5.3, §2.11), so the two runs' membership views, StateInfo
 // eligibility and hence each peer's routing draws diverge before the first block — "the
 // same push" does not exist across the two runs. Within one run with pull disabled the
-// claim is checkable. v1.0's anti-entropy cannot be switched off (state.enabled is honoured
-// by the latest profiles only, spec §8.2/§8.4), so it still repairs misses point to point:
-// the check is that no block arrives by pull, that every first receipt is the leader's
-// orderer receipt, a push, or — exactly for the peers push missed — a state transfer, and
-// that the BlockReceived observations (the delivery count) agree with the first-receipt
-// paths.
+// claim is checkable. With v1.0's anti-entropy left on (Fabric v1.0 has no switch), it
+// still repairs misses point to point: the check is that no block arrives by pull, that
+// every first receipt is the leader's orderer receipt, a push, or — exactly for the peers
+// push missed — a state transfer, and that the BlockReceived observations (the delivery
+// count) agree with the first-receipt paths. The next test turns anti-entropy off too.
 TEST_CASE("acceptance: with pull disabled, exactly the peers push missed lack the block", "[acceptance][slow]") {
   scenario::LoadOptions o;
   o.overrides = {{"gossip.pullPeerNum", "0"}, {"workload.count", "10"}, {"duration", "55s"}};
@@ -200,6 +199,34 @@ TEST_CASE("acceptance: with pull disabled, exactly the peers push missed lack th
   WARN(fmt::format("one-org-100 pull disabled, seed {}: push missed {} (peer, block) pairs of {} (at most {} peers "
                    "per block); anti-entropy repaired {} of them by the end, {} still lack the block",
                    r.scenario.seed, missed_total, 10 * (n - 1), worst, missed_total - never, never));
+}
+
+// The issue's claim literally: pull and anti-entropy both off (state.enabled is settable in
+// every profile), so push is the only path and exactly the peers it missed end the run
+// without the block — every other peer has it, by orderer or push, exactly once.
+TEST_CASE("acceptance: with pull and anti-entropy disabled, exactly the peers push missed lack the block",
+          "[acceptance][slow]") {
+  scenario::LoadOptions o;
+  o.overrides = {{"gossip.pullPeerNum", "0"}, {"gossip.state.enabled", "false"}, {"workload.count", "10"},
+                 {"duration", "55s"}};
+  Run r(o);
+  const std::size_t n = r.world->peer_count();
+  REQUIRE(r.recorder.blocks().size() == 10);
+  const auto& via = r.recorder.first_receipts_by_path();
+  CHECK(via[static_cast<std::size_t>(proto::BlockPath::pull)] == 0);
+  CHECK(via[static_cast<std::size_t>(proto::BlockPath::state_transfer)] == 0);
+  std::size_t lacking_total = 0;
+  for (const metrics::BlockRecord& b : r.recorder.blocks()) {
+    INFO(block_line(b));
+    for (std::size_t p = 0; p < n; ++p) {
+      // Every receipt is the leader's orderer copy or a push; a peer push missed has nothing.
+      if (b.first_receipt[p]) CHECK(b.path[p] == (p == 0 ? proto::BlockPath::orderer : proto::BlockPath::push));
+      else ++lacking_total;
+    }
+  }
+  CHECK(lacking_total > 0);  // with 100 peers and fan-out 3, push misses some (about 6 %)
+  WARN(fmt::format("one-org-100, pull and anti-entropy off: {} (peer, block) pairs of {} lack the block",
+                   lacking_total, 10 * (n - 1)));
 }
 
 // The example: scenarios/one-org-100.yaml shortened (3 blocks), run as `gossipsim run`
