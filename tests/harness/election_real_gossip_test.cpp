@@ -32,6 +32,7 @@
 #include "sim/net/network.hpp"
 #include "sim/net/stream_transport.hpp"
 #include "sim/world/peer_env.hpp"
+#include "gossip_cluster.hpp"
 
 namespace gs::testing {
 namespace {
@@ -48,17 +49,7 @@ const Duration kLeaderPoll = Duration::seconds(2);    // waitForLeaderElection's
 // 25 s, reconnect 25 s, 120 attempts) and election timings (grace 15 s, LAT 10 s,
 // election 5 s), v1.0 — i.e. the v1.0 defaults with the §11.3 instance fields overridden.
 proto::GossipConfig real_gossip_config() {
-  proto::GossipConfig c = proto::defaults_for(proto::Profile::fabric_1_0);
-  c.max_propagation_burst_latency = Duration::milliseconds(500);
-  c.max_propagation_burst_size = 20;
-  c.propagate_iterations = 1;
-  c.propagate_peer_num = 3;
-  c.pull_interval = Duration::seconds(2);
-  c.pull_peer_num = 5;
-  c.publish_cert_period = Duration::seconds(4);
-  c.publish_state_info_interval = Duration::seconds(1);
-  c.request_state_info_interval = Duration::seconds(1);
-  c.max_block_count_to_store = 100;
+  proto::GossipConfig c = testing::standard_instance_config();
   c.use_leader_election = true;
   proto::resolve(c);
   return c;

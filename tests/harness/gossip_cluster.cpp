@@ -8,7 +8,7 @@
 
 namespace gs::testing {
 
-proto::GossipConfig standard_test_config() {
+proto::GossipConfig standard_instance_config() {
   proto::GossipConfig c = proto::defaults_for(proto::Profile::fabric_1_0);
   c.max_propagation_burst_latency = Duration::milliseconds(500);
   c.max_propagation_burst_size = 20;
@@ -20,6 +20,11 @@ proto::GossipConfig standard_test_config() {
   c.publish_state_info_interval = Duration::seconds(1);
   c.request_state_info_interval = Duration::seconds(1);
   c.max_block_count_to_store = 100;
+  return c;
+}
+
+proto::GossipConfig standard_test_config() {
+  proto::GossipConfig c = standard_instance_config();
   // Global overrides of gossip_test.go's init(): alive 1 s, expiration 10 s (so the check
   // interval, derived as expiration / 10, is 1 s), reconnect 1 s, 5 connection attempts.
   c.alive_time_interval = Duration::seconds(1);

@@ -50,6 +50,9 @@ namespace gs::testing {
 // burst 500 ms / 20, I 1, F 3, PullInterval 2 s, PullPeerNum 5, PublishCertPeriod 4 s,
 // StateInfo publish/request 1 s, K 100, alive 1 s, expiration 10 s (check 1 s, derived),
 // reconnect 1 s, MaxConnectionAttempts 5. Not resolved (the cluster resolves).
+// The §11.3 standard instance fields alone (burst 500 ms/20, I 1, F 3, pull 2 s/5, cert 4 s,
+// StateInfo 1 s/1 s, K 100) on the v1.0 defaults, without gossip_test.go's global overrides.
+proto::GossipConfig standard_instance_config();
 proto::GossipConfig standard_test_config();
 // spec §11.3 TestPull's "pull-only" instance: the standard one with PropagateIterations 0,
 // PropagatePeerNum 0 (no push, no alive gossip), PullInterval 1 s, PullPeerNum 20,
