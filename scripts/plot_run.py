@@ -127,14 +127,16 @@ def messages(series, report, outdir):
     t = [float(r["time_s"]) for r in series]
     dt = [t[0]] + [b - a for a, b in zip(t, t[1:])]
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(13, 4.8), gridspec_kw={"width_ratios": [3, 2]})
+    colors = plt.cm.tab20.colors  # 20 distinct colours: one per message type
     ax.stackplot(t, [[int(r[k + "_sent"]) / d if d > 0 else 0 for r, d in zip(series, dt)] for k in kinds],
-                 labels=kinds)
+                 labels=kinds, colors=[colors[i % len(colors)] for i in range(len(kinds))])
     ax.set_xlabel("virtual time (s)")
     ax.set_ylabel("messages per second (all peers)")
     ax.set_title("Messages by type over time")
     ax.legend(fontsize=7, loc="upper left", ncol=2)
     ax.grid(alpha=0.3)
-    ax2.barh(kinds[::-1], [totals[k] / 1e6 for k in kinds[::-1]])
+    ax2.barh(kinds[::-1], [totals[k] / 1e6 for k in kinds[::-1]],
+             color=[colors[i % len(colors)] for i in range(len(kinds))][::-1])
     ax2.set_xlabel("MB sent in the whole run")
     ax2.set_title(f"Bytes by type ({report['messages']['bytes'] / 1e6:.0f} MB in total)")
     ax2.tick_params(axis="y", labelsize=8)
