@@ -111,9 +111,8 @@ class GossipService::ChannelAdapterImpl final : public ChannelAdapter {
   // StateInfo carries a MAC, not the channel name (spec §1.6).
   std::string channel_of(const EnvelopePtr& msg) const {
     if (const auto* si = msg->msg().get_if<StateInfo>()) {
-      for (const auto& [name, ch] : g_.channels_)
-        if (channel_mac(si->pki_id, name) == si->channel_mac) return name;
-      return {};
+      const GossipChannel* gc = g_.channel_by_mac(si->pki_id, si->channel_mac);
+      return gc == nullptr ? std::string() : gc->channel();
     }
     return msg->msg().channel;
   }

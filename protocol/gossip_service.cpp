@@ -258,33 +258,40 @@ void GossipService::gossip_batch(const std::vector<Emitted>& batch) {
   for (const Emitted* e : alives) route_alive(*e);
 }
 
+// spec §2.6 latest: a forwarded message never goes back to the peer it came from. v1.0 has
+// no such filter (a forwarded message may return to its sender), whatever `from` says.
+bool GossipService::excluded(const Emitted& e, const NetworkMember& m) const {
+  return is_latest(setup_.config.profile) && !e.from.empty() && m.pki_id == e.from;
+}
+
 // Groups 1 and 2: per channel (order of first appearance), to peers eligible for the
-// channel, in it, and in my org; leadership messages go to all of them.
+// channel, in it, and in my org; leadership messages go to all of them. v1.0 picks one
+// peer set for all of a channel's messages in the flush; latest picks per message, to
+// exclude each one's sender. Leadership is never forwarded, so it always takes one set.
 void GossipService::route_blocks(const std::vector<const Emitted*>& msgs, bool leadership) {
+  if (msgs.empty()) return;
   std::vector<std::string> order;
   for (const Emitted* e : msgs)
     if (std::find(order.begin(), order.end(), e->msg->msg().channel) == order.end())
       order.push_back(e->msg->msg().channel);
-  const bool latest = is_latest(setup_.config.profile);
+  const std::vector<NetworkMember> membership = discovery_->get_membership();
+  const std::size_t k = leadership ? membership.size() : setup_.config.propagate_peer_num;
+  const bool per_message = is_latest(setup_.config.profile) && !leadership;
   for (const std::string& ch : order) {
     GossipChannel* gc = channel(ch);
     if (gc == nullptr) continue;  // unknown channel: dropped
-    const std::vector<NetworkMember> membership = discovery_->get_membership();
-    const std::size_t k = leadership ? membership.size() : setup_.config.propagate_peer_num;
     auto eligible = [this, gc](const NetworkMember& m) {
       return gc->eligible_for_channel(m.pki_id) && gc->is_member_in_chan(m.pki_id) && is_in_my_org(m);
     };
-    if (!latest || leadership) {  // v1.0: one peer set for all the channel's messages
-      const std::vector<NetworkMember> peers = select_peers(k, membership, eligible);
-      for (const Emitted* e : msgs)
-        if (e->msg->msg().channel == ch) send_to(e->msg, peers);
-      continue;
-    }
-    for (const Emitted* e : msgs) {  // latest: per message, never back to its sender
+    std::vector<NetworkMember> shared;
+    if (!per_message) shared = select_peers(k, membership, eligible);
+    for (const Emitted* e : msgs) {
       if (e->msg->msg().channel != ch) continue;
-      send_to(e->msg, select_peers(k, membership, [&](const NetworkMember& m) {
-                return m.pki_id != e->from && eligible(m);
-              }));
+      if (!per_message) {
+        send_to(e->msg, shared);
+        continue;
+      }
+      send_to(e->msg, select_peers(k, membership, [&](const NetworkMember& m) { return !excluded(*e, m) && eligible(m); }));
     }
   }
 }
@@ -294,17 +301,14 @@ void GossipService::route_blocks(const std::vector<const Emitted*>& msgs, bool l
 void GossipService::route_state_info(const Emitted& e) {
   const auto& si = *e.msg->msg().get_if<StateInfo>();
   MemberFilter selector = [this](const NetworkMember& m) { return is_in_my_org(m); };
-  GossipChannel* gc = nullptr;
-  for (auto& [name, ch] : channels_)
-    if (channel_mac(si.pki_id, name) == si.channel_mac) gc = ch.get();
+  GossipChannel* gc = channel_by_mac(si.pki_id, si.channel_mac);
   Endpoint origin_external;
   if (si.pki_id == setup_.self.pki_id) origin_external = setup_.external_endpoint;
   else if (auto m = discovery_->lookup(si.pki_id)) origin_external = m->endpoint;
   if (gc != nullptr && !origin_external.empty())
     selector = [gc](const NetworkMember& m) { return gc->is_member_in_chan(m.pki_id); };
-  const PkiId& from = e.from;
   send_to(e.msg, select_peers(setup_.config.propagate_peer_num, discovery_->get_membership(),
-                              [&](const NetworkMember& m) { return (from.empty() || m.pki_id != from) && selector(m); }));
+                              [&](const NetworkMember& m) { return !excluded(e, m) && selector(m); }));
 }
 
 // Group 4: org-restricted messages and own-org alive messages without an external
@@ -320,7 +324,7 @@ void GossipService::route_org_restricted(const std::vector<const Emitted*>& msgs
   }
   for (const Emitted* e : msgs)
     send_to(e->msg, select_peers(setup_.config.propagate_peer_num, membership,
-                                 [&](const NetworkMember& m) { return m.pki_id != e->from && mine(m); }));
+                                 [&](const NetworkMember& m) { return !excluded(*e, m) && mine(m); }));
 }
 
 // Group 5: alive messages, by the origin-org policy, secrets stripped per destination.
@@ -328,10 +332,8 @@ void GossipService::route_alive(const Emitted& e) {
   const auto* alive = e.msg->msg().get_if<AliveMessage>();
   if (alive == nullptr) return;  // anything else here is a bug in Fabric too: logged and dropped
   MemberFilter policy = peers_by_origin_org_policy(alive->membership.pki_id);
-  const PkiId& from = e.from;
-  send_and_filter_secrets(
-      e.msg, select_peers(setup_.config.propagate_peer_num, discovery_->get_membership(),
-                          [&](const NetworkMember& m) { return (from.empty() || m.pki_id != from) && policy(m); }));
+  send_and_filter_secrets(e.msg, select_peers(setup_.config.propagate_peer_num, discovery_->get_membership(),
+                                              [&](const NetworkMember& m) { return !excluded(e, m) && policy(m); }));
 }
 
 // spec §2.8 peersByOriginOrgPolicy
@@ -446,17 +448,19 @@ bool GossipService::validate_state_info(const Envelope& m) {
   return identity != nullptr && mcs_->verify_envelope(*identity, m);
 }
 
+// spec §1.6: the joined channel whose MAC for `pki` is `mac`, or null.
+GossipChannel* GossipService::channel_by_mac(const PkiId& pki, const Bytes& mac) {
+  for (auto& [name, ch] : channels_)
+    if (channel_mac(pki, name) == mac) return ch.get();
+  return nullptr;
+}
+
 // StateInfoPullRequest: by MAC with the sender's PKI-ID; StateInfo: by MAC with the
 // StateInfo's PKI-ID; everything else by its channel field.
 GossipChannel* GossipService::lookup_channel_for(const ReceivedMessage& m) {
   const GossipMessage& msg = m.msg();
-  auto by_mac = [this](const PkiId& pki, const Bytes& mac) -> GossipChannel* {
-    for (auto& [name, ch] : channels_)
-      if (channel_mac(pki, name) == mac) return ch.get();
-    return nullptr;
-  };
-  if (const auto* req = msg.get_if<StateInfoPullRequest>()) return by_mac(m.sender(), req->channel_mac);
-  if (const auto* si = msg.get_if<StateInfo>()) return by_mac(si->pki_id, si->channel_mac);
+  if (const auto* req = msg.get_if<StateInfoPullRequest>()) return channel_by_mac(m.sender(), req->channel_mac);
+  if (const auto* si = msg.get_if<StateInfo>()) return channel_by_mac(si->pki_id, si->channel_mac);
   return channel(msg.channel);
 }
 

@@ -131,6 +131,7 @@ class GossipService {
   std::vector<NetworkMember> select_peers(std::size_t k, const std::vector<NetworkMember>& pool,
                                           const MemberFilter& pred);
   MemberFilter peers_by_origin_org_policy(const PkiId& origin);
+  bool excluded(const Emitted& e, const NetworkMember& m) const;
   bool is_in_my_org(const NetworkMember& m);
 
   // spec §2.7
@@ -139,6 +140,7 @@ class GossipService {
   bool validate_alive_msg(const EnvelopePtr& m);
   bool validate_state_info(const Envelope& m);
   GossipChannel* lookup_channel_for(const ReceivedMessage& m);
+  GossipChannel* channel_by_mac(const PkiId& pki, const Bytes& mac);
   void deliver(const EnvelopePtr& msg, const std::string& channel);
 
   // spec §2.8
