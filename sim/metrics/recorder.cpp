@@ -12,6 +12,7 @@ void Recorder::on_start(const World& w) {
   up_.assign(n, false);
   last_start_.assign(n, Time::zero());
   exact_.assign(n, false);
+  received_by_channel_.assign(n, {});
   dirty_.assign(n, true);
   revoked_.assign(n, false);
   for (std::size_t i = 0; i < n; ++i) peer_by_pki_[w.pki().by_name(w.info(i).name)->pki_id] = i;
@@ -59,6 +60,7 @@ void Recorder::on_block_injected(const std::string& channel, std::uint64_t seq, 
   r.first_receipt.assign(up_.size(), std::nullopt);
   r.path.assign(up_.size(), proto::BlockPath::push);
   block_index_[{channel, seq}] = blocks_.size();
+  ++injected_by_channel_[channel];
   blocks_.push_back(std::move(r));
 }
 
@@ -75,6 +77,7 @@ void Recorder::on_observation(std::size_t p, const proto::Observation& o, Time t
     if (!r.first_receipt[p]) {  // a restarted peer receives again: the first time counts
       r.first_receipt[p] = t;
       r.path[p] = b->via;
+      ++received_by_channel_[p][r.channel];
     }
   } else if (std::holds_alternative<proto::ViewChanged>(o.what)) {
     dirty_[p] = true;
@@ -160,15 +163,17 @@ void Recorder::sample(World& w) {
   s.membership_accuracy = live == 0 ? 0 : static_cast<double>(exact) / static_cast<double>(live);
   if (live > 0 && exact == live && !membership_converged_at_) membership_converged_at_ = now;
 
+  // Counts kept as blocks are injected and received: a sample costs peers × channels, not
+  // blocks × peers (which would grow with the run).
   std::uint64_t delivered = 0, possible = 0;
-  for (const BlockRecord& r : blocks_)
-    for (std::size_t p = 0; p < up_.size(); ++p) {
-      if (!up_[p] || !in_good_standing(p, r.channel) ||
-          std::find(w.info(p).channels.begin(), w.info(p).channels.end(), r.channel) == w.info(p).channels.end())
-        continue;
-      ++possible;
-      delivered += r.first_receipt[p] ? 1 : 0;
+  for (std::size_t p = 0; p < up_.size(); ++p) {
+    if (!up_[p]) continue;
+    for (const std::string& ch : w.info(p).channels) {
+      if (!in_good_standing(p, ch)) continue;
+      possible += injected_by_channel_[ch];
+      delivered += received_by_channel_[p][ch];
     }
+  }
   s.coverage = possible == 0 ? 0 : static_cast<double>(delivered) / static_cast<double>(possible);
 
   bool all_single = true;

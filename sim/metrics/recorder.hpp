@@ -113,6 +113,8 @@ class Recorder {
   std::vector<std::vector<std::string>> channels_of_org_;  // per peer: channels of its org
   std::vector<BlockRecord> blocks_;
   std::map<std::pair<std::string, std::uint64_t>, std::size_t> block_index_;
+  std::map<std::string, std::uint64_t> injected_by_channel_;
+  std::vector<std::map<std::string, std::uint64_t>> received_by_channel_;  // per peer: first receipts
   std::array<std::uint64_t, 4> via_{};
   std::uint64_t duplicates_ = 0;
   std::map<std::string, std::uint64_t> peer_drops_;
