@@ -236,6 +236,8 @@ bool GossipCluster::wait_until(const std::function<bool()>& pred, Duration timeo
 // ---------------------------------------------------------------------------------------
 // Read-outs
 
+proto::Env& GossipCluster::env(std::size_t i) { return *nodes_[i]->traced; }
+
 proto::GossipService& GossipCluster::gossip(std::size_t i) {
   GS_ASSERT(nodes_[i]->service != nullptr, "cluster: instance {} is not running", i);
   return *nodes_[i]->service;

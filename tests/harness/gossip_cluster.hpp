@@ -149,6 +149,9 @@ class GossipCluster final : private world::PeerEnvListener, private world::Endpo
 
   // --- read-outs ---
   proto::GossipService& gossip(std::size_t i);
+  // The Env instance i's protocol objects run on (its PeerEnv, traced): for companions of
+  // the gossip service on the same peer, such as a state provider.
+  proto::Env& env(std::size_t i);
   // Endpoints of the alive view (Peers()), sorted; empty when not running.
   std::vector<proto::Endpoint> view(std::size_t i) const;
   // PeersOfChannel(ch), sorted by endpoint; empty when not running.

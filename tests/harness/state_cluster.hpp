@@ -2,14 +2,12 @@
 // provider (spec §8) of one channel — the shape of Fabric's gossip/state/state_test.go
 // (newPeerNode: gossip + committer + state provider).
 //
-// The state provider runs on its own small Env (StateTestEnv): its timers go to the
-// cluster's scheduler and its random streams derive from the cluster seed; it never
-// touches the transport (state messages travel through the gossip instance's comm). Each
-// provider may get its own MessageCryptoService over a separate Pki, as Fabric's test gives
-// the state provider a crypto service with its own acceptor (TestAccessControl).
+// The state provider runs on its peer's own Env (the cluster's PeerEnv for that instance):
+// one clock, one CPU and one random-stream set per peer, timers cancelled with its process.
+// Each provider may get its own MessageCryptoService over a separate Pki, as Fabric's test
+// gives the state provider a crypto service with its own acceptor (TestAccessControl).
 #pragma once
 
-#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -45,62 +43,6 @@ inline proto::GossipConfig state_test_config(proto::Profile profile = proto::Pro
   return c;
 }
 
-class StateTestEnv final : public proto::Env {
- public:
-  StateTestEnv(sim::Scheduler& scheduler, std::uint64_t seed, std::size_t index) : scheduler_(scheduler) {
-    for (std::size_t p = 0; p < rngs_.size(); ++p)
-      rngs_[p] = std::make_unique<StreamRng>(sim::derive_stream_seed(seed, "state-test", index * 16 + p));
-  }
-  Time now() const override { return scheduler_.now(); }
-  proto::TimerHandle set_timer(Duration after, const char* name, Callback cb) override {
-    const std::uint64_t id = ++next_timer_;
-    const sim::TimerId t = scheduler_.after(after, [this, id] { fire(id); }, name);
-    timers_.emplace(id, Pending{t, std::move(cb)});
-    return proto::TimerHandle{id};
-  }
-  void cancel_timer(proto::TimerHandle h) override {
-    auto it = timers_.find(h.id);
-    if (it == timers_.end()) return;
-    scheduler_.cancel(it->second.id);
-    timers_.erase(it);
-  }
-  proto::Rng& rng(proto::RngPurpose purpose) override { return *rngs_[static_cast<std::size_t>(purpose)]; }
-  void dial(const proto::Endpoint&, Duration, DialDone) override { GS_ASSERT(false, "state env: no transport"); }
-  void write(proto::ConnId, proto::WirePacket) override { GS_ASSERT(false, "state env: no transport"); }
-  void close(proto::ConnId) override { GS_ASSERT(false, "state env: no transport"); }
-  void set_transport_handler(proto::TransportHandler*) override {}
-  void charge_cpu(Duration) override {}
-  void observe(const proto::Observation& o) override { observations.push_back(o); }
-
-  std::vector<proto::Observation> observations;
-
- private:
-  class StreamRng final : public proto::Rng {
-   public:
-    explicit StreamRng(std::uint64_t seed) : s_(seed) {}
-    std::uint64_t next_u64() override { return s_.next_u64(); }
-    std::uint64_t below(std::uint64_t n) override { return s_.uniform_int(0, n - 1); }
-
-   private:
-    sim::RandomStream s_;
-  };
-  struct Pending {
-    sim::TimerId id;
-    Callback cb;
-  };
-  void fire(std::uint64_t id) {
-    auto it = timers_.find(id);
-    if (it == timers_.end()) return;
-    Callback cb = std::move(it->second.cb);
-    timers_.erase(it);
-    cb();
-  }
-  sim::Scheduler& scheduler_;
-  std::uint64_t next_timer_ = 0;
-  std::map<std::uint64_t, Pending> timers_;
-  std::array<std::unique_ptr<StreamRng>, static_cast<std::size_t>(proto::RngPurpose::count_)> rngs_;
-};
-
 // A block of the test chain (Fabric's tests commit small blocks).
 inline proto::BlockRef test_block(std::uint64_t seq) {
   return std::make_shared<const proto::Block>(proto::Block{seq, 1024, false});
@@ -108,7 +50,7 @@ inline proto::BlockRef test_block(std::uint64_t seq) {
 
 class StateCluster {
  public:
-  explicit StateCluster(std::uint64_t seed = 1) : cluster_(options(seed)), seed_(seed) {}
+  explicit StateCluster(std::uint64_t seed = 1) : cluster_(options(seed)) {}
   ~StateCluster() {
     for (auto& n : nodes_) n->state.reset();  // before the gossip instances go
   }
@@ -120,7 +62,7 @@ class StateCluster {
   std::size_t add(const proto::Endpoint& endpoint, std::vector<proto::Endpoint> bootstrap,
                   proto::GossipConfig config = state_test_config(), std::uint64_t blocks = 0, bool own_acl = false) {
     auto node = std::make_unique<Node>();
-    node->env = std::make_unique<StateTestEnv>(cluster_.scheduler(), seed_, nodes_.size());
+    const std::size_t index = nodes_.size();  // the cluster numbers instances the same way
     for (std::uint64_t s = 1; s <= blocks; ++s) node->ledger.commit(test_block(s));
     acl_pki_.enroll(endpoint, "ORG1", endpoint);
     Node* raw = node.get();
@@ -128,12 +70,14 @@ class StateCluster {
     spec.endpoint = endpoint;
     spec.bootstrap = std::move(bootstrap);
     spec.config = std::move(config);
-    spec.on_start = [this, raw, own_acl](proto::GossipService& g) {
+    spec.on_start = [this, raw, own_acl, index](proto::GossipService& g) {
+      proto::Env& env = cluster_.env(index);
       g.join_channel(join_message(), kStateTestChannel);
-      if (own_acl) raw->mcs = std::make_unique<proto::MessageCryptoService>(*raw->env, acl_pki_, g.self_pki_id());
-      raw->state = std::make_unique<proto::StateProvider>(*raw->env, g, kStateTestChannel, raw->ledger, raw->mcs.get());
+      if (own_acl) raw->mcs = std::make_unique<proto::MessageCryptoService>(env, acl_pki_, g.self_pki_id());
+      raw->state = std::make_unique<proto::StateProvider>(env, g, kStateTestChannel, raw->ledger, raw->mcs.get());
     };
     const std::size_t i = cluster_.add(std::move(spec));
+    GS_ASSERT(i == index, "state cluster: instance {} added as {}", index, i);
     nodes_.push_back(std::move(node));
     return i;
   }
@@ -146,7 +90,7 @@ class StateCluster {
   proto::Pki& acl_pki() { return acl_pki_; }
   proto::StateProvider& state(std::size_t i) { return *nodes_[i]->state; }
   std::uint64_t height(std::size_t i) const { return nodes_[i]->ledger.height(); }
-  const std::vector<proto::Observation>& observations(std::size_t i) const { return nodes_[i]->env->observations; }
+  const std::vector<proto::Observation>& observations(std::size_t i) const { return cluster_.observations(i); }
   // Sequence numbers received by state transfer (first receipts), in arrival order.
   std::vector<std::uint64_t> received_via(std::size_t i, proto::BlockPath via) const {
     std::vector<std::uint64_t> out;
@@ -167,12 +111,10 @@ class StateCluster {
   }
   struct Node {
     proto::Ledger ledger;
-    std::unique_ptr<StateTestEnv> env;
     std::unique_ptr<proto::MessageCryptoService> mcs;
     std::unique_ptr<proto::StateProvider> state;
   };
   GossipCluster cluster_;
-  std::uint64_t seed_;
   proto::Pki acl_pki_{proto::IdentityScheme::fabric_test()};
   std::vector<std::unique_ptr<Node>> nodes_;
 };
