@@ -628,20 +628,20 @@ void GossipChannel::handle_block_pull_message(const ChannelReceivedMessage& msg)
   const GossipMessage& m = msg.envelope()->msg();
 
   if (const DataUpdate* update = m.get_if<DataUpdate>()) {
+    // Quirk B.3 (reproduced): v1.0 applies CheckValid to the *outer* DataUpdate — for every
+    // item, always with the same answer, and a failure drops the whole update. No policy
+    // relates a DataUpdate to a stored block, so it never fails; checked once here. The
+    // Add below is what filters duplicates.
+    if (!config_.latest() && !block_store_.check_valid(msg.envelope())) return;
     std::vector<EnvelopePtr> kept;
     for (const EnvelopePtr& item : update->data) {
-      if (!item) return;                               // unparsable item: drop the whole update
-      if (item->msg().channel != channel_) return;     // foreign item: drop the whole update
-      if (config_.latest()) {
-        if (!block_store_.check_valid(item)) continue;  // latest: per-item check
-      } else if (!block_store_.check_valid(msg.envelope())) {
-        // Quirk B.3 (reproduced): v1.0 checks the outer DataUpdate, which no policy relates
-        // to a block, so this never filters; the Add below filters duplicates.
-        continue;
-      }
+      if (!item) return;                                                     // unparsable: drop the update
+      if (item->msg().channel != channel_) return;                           // foreign item: drop the update
+      if (config_.latest() && !block_store_.check_valid(item)) continue;     // latest: per-item check
       if (!verify_block(*item)) return;
       if (block_store_.add(item)) kept.push_back(item);
     }
+    if (kept.size() == update->data.size()) return block_puller_->handle_message(msg);  // nothing filtered
     GossipMessage filtered{m.nonce, m.channel, m.tag, DataUpdate{update->nonce, std::move(kept), update->msg_type}};
     block_puller_->handle_message(UpdateView(msg, Envelope::make_unsigned(std::move(filtered))));
     return;

@@ -11,8 +11,10 @@ constexpr Duration kBlockingPoll = Duration::milliseconds(100);
 
 bool is_valid_state_request(const RemoteStateRequest& req, Profile profile, std::uint32_t batch_size) {
   if (req.start_seq_num > req.end_seq_num) return false;
-  if (is_latest(profile)) return req.end_seq_num <= req.start_seq_num + batch_size;
-  return req.end_seq_num - req.start_seq_num <= batch_size;  // v1.0: hard-coded 10 = the default
+  // Latest bounds the span by state.batchSize; v1.0's responder by a hard-coded 10
+  // (end − start > 10 is ignored), whatever batch size a scenario gives the requesters.
+  const std::uint64_t max_span = is_latest(profile) ? batch_size : 10;
+  return req.end_seq_num - req.start_seq_num <= max_span;
 }
 
 StateProvider::StateProvider(Env& env, GossipService& gossip, std::string channel, Ledger& ledger,
