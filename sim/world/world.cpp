@@ -72,6 +72,14 @@ void World::build_network() {
   stream_ = std::make_unique<net::StreamTransport>(*network_);
 }
 
+// gossip.orgLeader makes every peer a static leader (every peer's core.yaml says so);
+// otherwise the org's `leaders` list, by default [0] — or none with useLeaderElection.
+bool World::is_static_leader(const scenario::OrgSpec& o, std::uint32_t i) const {
+  if (scenario_.gossip.org_leader) return true;
+  if (o.leaders) return std::find(o.leaders->begin(), o.leaders->end(), i) != o.leaders->end();
+  return !scenario_.gossip.use_leader_election && i == 0;
+}
+
 void World::build_peers() {
   PeerEnvContext ctx{&scheduler_, network_.get(), stream_.get(), &streams_, this, this};
   for (const scenario::OrgSpec& o : scenario_.orgs) {
@@ -88,11 +96,7 @@ void World::build_peers() {
       std::vector<std::uint32_t> boot = o.bootstrap.value_or(std::vector<std::uint32_t>{i == 0 ? 1u : 0u});
       for (std::uint32_t b : boot)
         if (b != i && b < o.peers) p.bootstrap.push_back(scenario::peer_name(o.name, b) + kPort);
-      const bool election = scenario_.gossip.use_leader_election;
-      const std::vector<std::uint32_t> leaders =
-          scenario_.gossip.org_leader ? std::vector<std::uint32_t>{i}
-                                      : o.leaders.value_or(election ? std::vector<std::uint32_t>{} : std::vector<std::uint32_t>{0});
-      const bool is_leader = std::find(leaders.begin(), leaders.end(), i) != leaders.end();
+      const bool is_leader = is_static_leader(o, i);
       for (const scenario::ChannelSpec& c : scenario_.channels)
         if (std::find(c.orgs.begin(), c.orgs.end(), o.name) != c.orgs.end()) {
           p.channels.push_back(c.name);

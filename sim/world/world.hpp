@@ -98,6 +98,7 @@ class World final : private PeerEnvListener, private EndpointDirectory {
  private:
   void build_network();
   void build_peers();
+  bool is_static_leader(const scenario::OrgSpec& o, std::uint32_t i) const;
   void start_peer(std::size_t i);
   proto::PeerSetup peer_setup(std::size_t i);
   void schedule_orderer();
