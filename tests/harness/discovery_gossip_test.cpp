@@ -96,41 +96,84 @@ TEST_CASE("TestMembership: boot + 10 peers, full views and metadata update", "[e
 // starts. Every peer then sees 10 members and PeersOfChannel("A") = 10. The anchor
 // connection is retried MaxConnectionAttempts (5) times, each a refused dial retried until
 // the 3 s dial timeout plus the 1 s ReconnectInterval: a ≈20 s window the anchor's start
-// at 5 s falls into.
-// NOT PASSING YET (hidden, [.]): the anchor ends up seeing all 10 peers, but the peers see
-// only the anchor: each other's identities never arrive (the peers started > 4 s before
-// the anchor, so only identity pull can spread them, and the anchor's answers to identity
-// DataRequests are lost to the v1.0 nonce-forget race of §3.3, even with link jitter).
-// Under investigation; see the commit message.
-TEST_CASE("TestConnectToAnchorPeers: peers find each other through a late anchor peer", "[e2e][discovery][.]") {
-  const int n = 10;
-  for (std::uint64_t seed : {31u, 32u}) {
-    GossipCluster c(jittery(seed));
-    proto::JoinChannelMessage jcm = join_message();
-    for (int a = 0; a < 3; ++a) jcm.anchor_peers["ORG1"].push_back(localhost(8610 + a));
-    for (int a = 0; a < 3; ++a) c.add(instance(localhost(8610 + a), {}, standard_test_config(), join("A", "bla", jcm)));
-    for (int i = 0; i < n; ++i) c.add(instance(localhost(8613 + i), {}, standard_test_config(), join("A", "bla", jcm)));
-    for (std::size_t i = 3; i < c.size(); ++i) c.start(i);
-    sim::RandomStream pick(seed);
-    const std::size_t anchor = pick.below(3);
-    c.start_at(anchor, c.now() + Duration::seconds(5));
+// at 5 s falls into. The peers started more than PublishCertPeriod (4 s) before the anchor
+// told them about each other, so their alive messages carry no certificate: each other's
+// identities reach them only by identity pull through the anchor (spec §2.11).
+namespace {
 
-    const auto peers = range(3, c.size());
-        REQUIRE(c.wait_until([&] { return views_have(c, peers, n); }, kTimeout, kPoll));
-    REQUIRE(c.wait_until(
-        [&] {
-          for (std::size_t i : peers)
-            if (c.channel_peers(i, "A").size() != static_cast<std::size_t>(n)) return false;
-          return true;
-        },
-        kTimeout, kPoll));
-    for (std::size_t i : peers) {
-      const auto v = c.view(i);
-      CHECK(std::count(v.begin(), v.end(), c.endpoint(anchor)) == 1);
-    }
-    WARN(fmt::format("TestConnectToAnchorPeers seed {}: anchor {} started at 5 s, full views and channel at {}", seed,
-                     c.endpoint(anchor), c.now()));
+struct LateAnchorRun {
+  bool converged = false;
+  Time at;
+  std::size_t anchor = 0;
+};
+
+LateAnchorRun run_late_anchor(const proto::GossipConfig& config, std::uint64_t seed) {
+  const int n = 10;
+  GossipCluster c(jittery(seed));
+  proto::JoinChannelMessage jcm = join_message();
+  for (int a = 0; a < 3; ++a) jcm.anchor_peers["ORG1"].push_back(localhost(8610 + a));
+  for (int a = 0; a < 3; ++a) c.add(instance(localhost(8610 + a), {}, config, join("A", "bla", jcm)));
+  for (int i = 0; i < n; ++i) c.add(instance(localhost(8613 + i), {}, config, join("A", "bla", jcm)));
+  for (std::size_t i = 3; i < c.size(); ++i) c.start(i);
+  sim::RandomStream pick(seed);
+  LateAnchorRun run;
+  run.anchor = pick.below(3);
+  c.start_at(run.anchor, c.now() + Duration::seconds(5));
+
+  const auto peers = range(3, c.size());
+  run.converged = c.wait_until(
+      [&] {
+        for (std::size_t i : peers) {
+          const auto v = c.view(i);
+          if (v.size() != static_cast<std::size_t>(n) || std::count(v.begin(), v.end(), c.endpoint(run.anchor)) != 1)
+            return false;
+          if (c.channel_peers(i, "A").size() != static_cast<std::size_t>(n)) return false;
+        }
+        return true;
+      },
+      kTimeout, kPoll);
+  run.at = c.now();
+  return run;
+}
+
+}  // namespace
+
+// Fabric v1.0's standard config has PullInterval 2 s, shorter than DigestWaitTime +
+// ResponseWaitTime (1 s + 2 s): identity-pull rounds overlap, and each round's endPull falls
+// on the very instant the next round processes its digests (Go timers differ there by
+// microseconds of overshoot). Either order loses the newer round (its owners are cleared
+// before it requests, or its nonces before the responses arrive; spec §3.3 notes,
+// docs/protocol-notes.md "Overlapping pull rounds"), so only a peer's first round ever pulls.
+// Fabric's run of the test passes when timer overshoot happens to give a response its
+// sub-millisecond round trip; exact virtual timers never do. The test therefore runs the v1.0
+// behaviour with PullInterval 4 s (latest's value, rounds no longer overlap) and, separately,
+// pins the quirk's outcome with the original 2 s.
+TEST_CASE("TestConnectToAnchorPeers (fabric-1.0, PullInterval 4 s): peers find each other through a late anchor",
+          "[e2e][discovery]") {
+  proto::GossipConfig config = standard_test_config();
+  config.pull_interval = Duration::seconds(4);
+  for (std::uint64_t seed : {31u, 32u}) {
+    const LateAnchorRun run = run_late_anchor(config, seed);
+    CHECK(run.converged);
+    WARN(fmt::format("TestConnectToAnchorPeers v1.0 seed {}: anchor {} started at 5 s, full views and channel at {}",
+                     seed, run.anchor, run.at));
   }
+}
+
+TEST_CASE("TestConnectToAnchorPeers (fabric-2.5 standard config): peers find each other through a late anchor",
+          "[e2e][discovery]") {
+  for (std::uint64_t seed : {31u, 32u}) {
+    const LateAnchorRun run = run_late_anchor(latest_standard_test_config(), seed);
+    CHECK(run.converged);
+    WARN(fmt::format("TestConnectToAnchorPeers latest seed {}: anchor {} started at 5 s, full views and channel at {}",
+                     seed, run.anchor, run.at));
+  }
+}
+
+TEST_CASE("quirk: with v1.0's PullInterval 2 s overlapping identity-pull rounds never spread a late anchor's identities",
+          "[e2e][discovery][quirk]") {
+  const LateAnchorRun run = run_late_anchor(standard_test_config(), 31);
+  CHECK_FALSE(run.converged);
 }
 
 // spec §11.3 TestMembershipConvergence: boots 0,1,2 (2610-2612); peers 3..14 bootstrap to

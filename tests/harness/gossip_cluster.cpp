@@ -8,13 +8,15 @@
 
 namespace gs::testing {
 
-proto::GossipConfig standard_instance_config() {
-  proto::GossipConfig c = proto::defaults_for(proto::Profile::fabric_1_0);
+namespace {
+
+proto::GossipConfig standard_instance_config_for(proto::Profile profile, Duration pull_interval) {
+  proto::GossipConfig c = proto::defaults_for(profile);
   c.max_propagation_burst_latency = Duration::milliseconds(500);
   c.max_propagation_burst_size = 20;
   c.propagate_iterations = 1;
   c.propagate_peer_num = 3;
-  c.pull_interval = Duration::seconds(2);
+  c.pull_interval = pull_interval;
   c.pull_peer_num = 5;
   c.publish_cert_period = Duration::seconds(4);
   c.publish_state_info_interval = Duration::seconds(1);
@@ -23,15 +25,27 @@ proto::GossipConfig standard_instance_config() {
   return c;
 }
 
-proto::GossipConfig standard_test_config() {
-  proto::GossipConfig c = standard_instance_config();
-  // Global overrides of gossip_test.go's init(): alive 1 s, expiration 10 s (so the check
-  // interval, derived as expiration / 10, is 1 s), reconnect 1 s, 5 connection attempts.
+// Global overrides of gossip_test.go (v1.0: its init(); latest: its discoveryConfig, the
+// same values): alive 1 s, expiration 10 s (so the check interval, derived as expiration /
+// 10, is 1 s), reconnect 1 s, 5 connection attempts.
+proto::GossipConfig with_test_overrides(proto::GossipConfig c) {
   c.alive_time_interval = Duration::seconds(1);
   c.alive_expiration_timeout = Duration::seconds(10);
   c.reconnect_interval = Duration::seconds(1);
   c.max_connection_attempts = 5;
   return c;
+}
+
+}  // namespace
+
+proto::GossipConfig standard_instance_config() {
+  return standard_instance_config_for(proto::Profile::fabric_1_0, Duration::seconds(2));
+}
+
+proto::GossipConfig standard_test_config() { return with_test_overrides(standard_instance_config()); }
+
+proto::GossipConfig latest_standard_test_config() {
+  return with_test_overrides(standard_instance_config_for(proto::Profile::fabric_2_5, Duration::seconds(4)));
 }
 
 proto::GossipConfig pull_only_test_config() {

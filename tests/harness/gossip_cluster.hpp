@@ -54,6 +54,9 @@ namespace gs::testing {
 // StateInfo 1 s/1 s, K 100) on the v1.0 defaults, without gossip_test.go's global overrides.
 proto::GossipConfig standard_instance_config();
 proto::GossipConfig standard_test_config();
+// The same for the latest gossip_test.go (spec §11.3 "Latest"): fabric-2.5 defaults
+// (RequestWaitTime 1.5 s among them) with PullInterval 4 s instead of 2 s.
+proto::GossipConfig latest_standard_test_config();
 // spec §11.3 TestPull's "pull-only" instance: the standard one with PropagateIterations 0,
 // PropagatePeerNum 0 (no push, no alive gossip), PullInterval 1 s, PullPeerNum 20,
 // burst 1 s / 10, PublishCertPeriod 0, digest/request/response wait 200 ms.
