@@ -272,13 +272,22 @@ def membership(series, report, outdir):
     ax.set_ylim(-0.03, 1.22)
     ax.set_yticks([0, 0.25, 0.5, 0.75, 1.0])
     ax.set_ylabel("fraction of live peers\nwith an exact view")
+    if series and "live_peers" in series[0]:  # older outputs lack the column
+        live = [int(r["live_peers"]) for r in series]
+        axp = ax.twinx()
+        axp.step(t, live, where="post", color="dimgray", lw=1.0, alpha=0.7, label="live peers (right axis)")
+        axp.set_ylim(0, max(live + [1]) * 1.22)
+        axp.set_ylabel("live peers", color="dimgray")
+        axp.tick_params(axis="y", colors="dimgray")
+        axp.legend(loc="upper left", bbox_to_anchor=(1.08, 0.55), fontsize=8.5)
 
     # Events: a line across both panels, a label above the top panel (staggered when close),
     # and in the head-room above 1.0 an arrow to when membership was exact again.
     events = report.get("events") or []
     rows = mark_events(ax, events, end, extra_axes=(axl,))
     for e in events:
-        x0 = e["at_s"]
+        # A window (churn) is recovered from when it ends, not when it opens.
+        x0 = e["ends_at_s"] if e.get("ends_at_s") is not None else e["at_s"]
         rec = e.get("membership_converged_at_s")
         if rec is None:
             ax.annotate("membership never exact again", (x0, 1.12), fontsize=8, color="tab:blue",

@@ -95,7 +95,9 @@ void Recorder::on_observation(std::size_t p, const proto::Observation& o, Time t
 
 void Recorder::on_timeline_event(const scenario::TimelineEvent& ev, Time t) {
   mark_all_dirty();  // reachability or liveness changed
-  events_.push_back(EventRecord{t, std::string(scenario::kind_name(ev)), std::nullopt, std::nullopt});
+  EventRecord r{t, std::string(scenario::kind_name(ev)), std::nullopt, std::nullopt, std::nullopt};
+  if (const auto* churn = std::get_if<scenario::ChurnEvent>(&ev.what)) r.ends = churn->to;
+  events_.push_back(std::move(r));
 }
 
 void Recorder::on_channel_left(std::size_t p, const std::string& channel, Time) { left_.emplace(p, channel); }
@@ -161,6 +163,7 @@ void Recorder::sample(World& w) {
     exact += exact_[p] ? 1 : 0;
   }
   s.membership_accuracy = live == 0 ? 0 : static_cast<double>(exact) / static_cast<double>(live);
+  s.live_peers = static_cast<std::uint32_t>(live);
   if (live > 0 && exact == live && !membership_converged_at_) membership_converged_at_ = now;
 
   // Counts kept as blocks are injected and received: a sample costs peers × channels, not
@@ -186,6 +189,7 @@ void Recorder::sample(World& w) {
     all_single = all_single && n == 1;
   }
   for (EventRecord& e : events_) {
+    if (e.ends && now < *e.ends) continue;  // a window: recovery counts from its end
     if (!e.membership_converged_at && live > 0 && exact == live) e.membership_converged_at = now;
     if (!e.leaders_converged_at && all_single) e.leaders_converged_at = now;
   }

@@ -41,6 +41,7 @@ struct Sample {
   double coverage = 0;             // delivered / (injected blocks × live channel peers)
   double membership_accuracy = 0;  // fraction of live peers whose view is exact
   std::uint32_t leaders = 0;       // live leaders, all channels and orgs
+  std::uint32_t live_peers = 0;    // peers running and not revoked (those judged for membership)
   std::vector<net::Counter> sent_by_kind;  // messages put on the wire during the interval
 };
 
@@ -53,6 +54,9 @@ struct LeadershipRecord {
 struct EventRecord {
   Time at;
   std::string kind;
+  // A window's end (churn): recovery is measured from here, not from `at` (views are still
+  // exact when a churn window opens). Unset for instantaneous events.
+  std::optional<Time> ends;
   std::optional<Time> membership_converged_at;
   std::optional<Time> leaders_converged_at;
 };

@@ -220,6 +220,7 @@ json build_report(const scenario::Scenario& s, const world::World& w, const metr
   for (const metrics::EventRecord& e : r.events())
     evs.push_back({{"at_s", seconds(e.at)},
                    {"kind", e.kind},
+                   {"ends_at_s", optional_seconds(e.ends)},
                    {"membership_converged_at_s", optional_seconds(e.membership_converged_at)},
                    {"leaders_converged_at_s", optional_seconds(e.leaders_converged_at)}});
   j["events"] = evs;
@@ -252,14 +253,15 @@ json build_report(const scenario::Scenario& s, const world::World& w, const metr
 }
 
 std::string timeseries_csv(const metrics::Recorder& r) {
-  std::string out = "time_s,coverage,membership_accuracy,leaders";
+  std::string out = "time_s,coverage,membership_accuracy,leaders,live_peers";
   for (std::size_t k = 0; k < proto::kMessageKindCount; ++k) {
     const std::string name(proto::to_string(static_cast<proto::MessageKind>(k)));
     out += fmt::format(",{}_sent,{}_bytes", name, name);
   }
   out += "\n";
   for (const metrics::Sample& s : r.samples()) {
-    out += fmt::format("{:.3f},{:.6f},{:.6f},{}", seconds(s.at), s.coverage, s.membership_accuracy, s.leaders);
+    out += fmt::format("{:.3f},{:.6f},{:.6f},{},{}", seconds(s.at), s.coverage, s.membership_accuracy, s.leaders,
+                       s.live_peers);
     for (std::size_t k = 0; k < proto::kMessageKindCount; ++k) {
       const net::Counter c = k < s.sent_by_kind.size() ? s.sent_by_kind[k] : net::Counter{};
       out += fmt::format(",{},{}", c.messages, c.bytes);

@@ -265,6 +265,26 @@ events:
 //    DataMessages sent = 3 peers × 2 × 3 blocks = 18 (6 per block);
 //  - every peer is up from start to end: expected = 3 × 3 = 9, all delivered, coverage 1.
 
+TEST_CASE("churn window: live peers sampled, recovery measured from the window's end", "[scenario][timeline][report]") {
+  Run r(from_file("churn.yaml", {{"duration", "100s"},
+                                 {"events", "[{from: 40s, to: 70s, churn: {peers: [Org2, Org3], rate: 0.05/s, "
+                                            "downtime: {dist: exponential, mean: 10s}}}]"}}));
+  r.finish();
+  const json& ev = r.report["events"].at(0);
+  CHECK(ev["kind"] == "churn");
+  CHECK(ev["at_s"] == 40.0);
+  CHECK(ev["ends_at_s"] == 70.0);
+  REQUIRE_FALSE(ev["membership_converged_at_s"].is_null());
+  CHECK(ev["membership_converged_at_s"].get<double>() >= 70.0);  // not the window's start, when views were exact
+  std::uint32_t fewest = 30;
+  for (const auto& sample : r.recorder->samples()) {
+    if (sample.at < gs::Time::zero() + gs::Duration::seconds(40)) CHECK(sample.live_peers == 30);
+    fewest = std::min(fewest, sample.live_peers);
+  }
+  CHECK(fewest < 30);  // churn's crashes show in the time series
+  CHECK(r.recorder->samples().back().live_peers <= 30);
+}
+
 TEST_CASE("report.json: hand-computed figures of a small run", "[scenario][report]") {
   Run r(from_text(R"(name: hand
 duration: 20s
