@@ -254,7 +254,7 @@ int plan_or_sweep(const SweepOptions& o) {
     return 0;
   }
   if (!o.quiet)
-    std::printf("sweep: %zu runs (%zu points x %zu seeds), %zu already finished, %zu to run, %zu jobs\n", total,
+    std::printf("sweep: %zu runs (%zu points x %zu seeds), %zu already finished, %zu to run, %zu at a time\n", total,
                 spec.grid.point_count(), spec.grid.seeds.size(), done.rows.size(), todo.size(),
                 o.jobs.value_or(available_cores()));
   std::fflush(stdout);

@@ -56,7 +56,7 @@ std::string sweep(const fs::path& out, const std::string& more = "") {
   return "gossipsim sweep " + kTiny + kGrid + " --out " + out.string() + more;
 }
 
-// "sweep: 4 runs (2 points x 2 seeds), 1 already finished, 3 to run, 2 jobs" -> 3
+// "sweep: 4 runs (2 points x 2 seeds), 1 already finished, 3 to run, 2 at a time" -> 3
 int to_run(const std::string& output) {
   std::smatch m;
   REQUIRE(std::regex_search(output, m, std::regex(R"(already finished, (\d+) to run)")));
