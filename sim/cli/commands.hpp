@@ -2,6 +2,7 @@
 // input is thrown (ScenarioError, TopologyError) and mapped to exit code 2 by main.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -19,7 +20,25 @@ struct RunOptions {
   bool quiet = false;
 };
 
+// gossipsim sweep (docs/sweeps.md). Bad input and unusable sweep directories throw
+// ScenarioError / sweep::SweepError (exit 2).
+struct SweepOptions {
+  std::string scenario;
+  std::vector<std::string> vary;          // KEY=VALUES
+  std::vector<std::string> sets;          // fixed KEY=VALUE
+  std::optional<std::uint64_t> seeds;     // --seeds N
+  std::uint64_t first_seed = 1;
+  std::optional<std::size_t> jobs;        // default: the cores this process may use
+  std::string out;
+  bool plan = false;
+  std::string binary;                     // the gossipsim in run command lines (default: this one)
+  std::string collect;                    // --collect DIR
+  bool partial = false;
+  bool quiet = false;
+};
+
 int run_command(const RunOptions& o);
+int sweep_command(const SweepOptions& o);
 int check_command(const RunOptions& o);
 int params_command(const std::string& profile_filter);
 

@@ -73,7 +73,6 @@ int run_command(const RunOptions& o) {
   const double wall_s = std::chrono::duration<double>(WallClock::now() - start).count();
 
   const auto report = report::build_report(s, w, recorder, wall_s);
-  report::write_file_atomically(out_dir + "/report.json", report.dump(2) + "\n");
   report::write_file_atomically(out_dir + "/timeseries.csv", report::timeseries_csv(recorder));
   report::write_file_atomically(out_dir + "/blocks.csv", report::blocks_csv(s, w, recorder));
   report::write_file_atomically(out_dir + "/receipts.csv", report::receipts_csv(w, recorder));
@@ -81,6 +80,8 @@ int run_command(const RunOptions& o) {
     trace.close();
     std::filesystem::rename(trace_path + ".tmp", trace_path);
   }
+  // Last: a run is finished when its report.json exists (sweeps resume on this; docs/sweeps.md).
+  report::write_file_atomically(out_dir + "/report.json", report.dump(2) + "\n");
   set_assert_context(nullptr);
   if (!o.quiet) std::fputs((report::summary_table(report) + "  outputs     " + out_dir + "/\n").c_str(), stdout);
   return 0;
