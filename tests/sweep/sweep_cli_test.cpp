@@ -252,6 +252,19 @@ TEST_CASE("gossipsim sweep: a failed run is reported, the others are kept, the s
   fs::remove_all(dir);
 }
 
+TEST_CASE("gossipsim sweep: a run that exits with 0 without a report.json fails the sweep", "[sweep][cli][errors]") {
+  const fs::path dir = scratch("noreport");
+  const fs::path fake = dir / "silent-gossipsim";
+  std::ofstream(fake) << "#!/bin/sh\ncase \"$*\" in *p000-s02*) exit 0;; esac\nexec \"" << GOSSIPSIM_BINARY << "\" \"$@\"\n";
+  fs::permissions(fake, fs::perms::owner_all);
+  const Result r = shell(sweep(dir / "s", " --binary " + fake.string()));
+  INFO(r.output);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.output, Catch::Contains("1 runs exited with 0 but wrote no report.json: p000-s02"));
+  CHECK_FALSE(fs::exists(dir / "s" / "runs.csv"));
+  fs::remove_all(dir);
+}
+
 TEST_CASE("gossipsim sweep: SIGTERM stops the sweep, kills the running run, keeps the finished ones", "[sweep][cli][resume]") {
   const fs::path dir = scratch("interrupt");
   const fs::path out = dir / "s";
