@@ -12,6 +12,7 @@
 #include <string>
 #include <sys/wait.h>
 
+#include "../shell_command.hpp"
 #include "sim/scenario/scenario_loader.hpp"
 
 namespace {
@@ -325,21 +326,10 @@ TEST_CASE("scenario errors: --set names the option", "[scenario][errors]") {
 
 namespace {
 
-struct CommandResult {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr
-};
+using gs::testing::CommandResult;
 
 CommandResult run_gossipsim(const std::string& args) {
-  const std::string cmd = std::string("\"") + GOSSIPSIM_BINARY + "\" " + args + " 2>&1";
-  CommandResult r;
-  FILE* p = popen(cmd.c_str(), "r");
-  REQUIRE(p != nullptr);
-  char buf[4096];
-  while (std::fgets(buf, sizeof buf, p) != nullptr) r.output += buf;
-  const int status = pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+  return gs::testing::run_shell(std::string("\"") + GOSSIPSIM_BINARY + "\" " + args);
 }
 
 std::filesystem::path scratch_dir(const std::string& name) {

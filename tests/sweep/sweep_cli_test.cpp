@@ -12,26 +12,18 @@
 
 #include <fmt/format.h>
 
+#include "../shell_command.hpp"
+
 namespace fs = std::filesystem;
 
 namespace {
 
-struct Result {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr
-};
+using Result = gs::testing::CommandResult;
 
 // Runs a shell command line; `gossipsim` at its start is the built binary.
 Result shell(const std::string& command) {
-  const std::string cmd = std::regex_replace(command, std::regex("^gossipsim "), std::string("\"") + GOSSIPSIM_BINARY + "\" ");
-  Result r;
-  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-  REQUIRE(p != nullptr);
-  char buf[4096];
-  while (std::fgets(buf, sizeof buf, p) != nullptr) r.output += buf;
-  const int status = pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+  return gs::testing::run_shell(
+      std::regex_replace(command, std::regex("^gossipsim "), std::string("\"") + GOSSIPSIM_BINARY + "\" "));
 }
 
 std::string slurp(const fs::path& p) {
