@@ -25,6 +25,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 
 #include "base/time.hpp"
@@ -106,9 +107,13 @@ class Pki {
 
  private:
   IdentityScheme scheme_;
+  // Node-based: the credentials never move, so the indexes (and every peer's identity
+  // mapper, which shares them instead of copying) can point at them.
   std::map<std::string, PeerCredentials> by_name_;
-  std::map<IdentityBytes, std::string> name_by_identity_;
-  std::map<PkiId, std::string> name_by_pki_id_;
+  // Lookup-only indexes (never iterated), hashed: every signature check and every org
+  // lookup of every peer goes through them.
+  std::unordered_map<IdentityBytes, const PeerCredentials*> by_identity_;
+  std::unordered_map<PkiId, const PeerCredentials*> by_pki_id_;
   std::set<PkiId> revoked_;
   std::set<PkiId> bad_signers_;
   std::set<std::pair<std::string, PkiId>> denied_;

@@ -215,7 +215,7 @@ void GossipService::learn_anchor_peers(const std::string& org, const std::vector
 // ---------------------------------------------------------------------------------------
 // Routing of one emitter flush (spec §2.6)
 
-std::optional<std::string> GossipService::org_of(const PkiId& pki) { return idmapper_->org_of(pki); }
+std::optional<std::string_view> GossipService::org_of(const PkiId& pki) { return idmapper_->org_of(pki); }
 
 bool GossipService::is_in_my_org(const NetworkMember& m) { return org_of(m.pki_id) == setup_.self.org; }
 
@@ -338,11 +338,11 @@ void GossipService::route_alive(const Emitted& e) {
 
 // spec §2.8 peersByOriginOrgPolicy
 GossipService::MemberFilter GossipService::peers_by_origin_org_policy(const PkiId& origin) {
-  const std::optional<std::string> origin_org = org_of(origin);
+  const std::optional<std::string_view> origin_org = org_of(origin);
   if (!origin_org) return [](const NetworkMember&) { return false; };
   if (*origin_org == setup_.self.org) return [](const NetworkMember&) { return true; };
   return [this, origin_org](const NetworkMember& m) {
-    const std::optional<std::string> o = org_of(m.pki_id);
+    const std::optional<std::string_view> o = org_of(m.pki_id);
     return o == setup_.self.org || o == origin_org;
   };
 }
@@ -361,14 +361,14 @@ void GossipService::send_and_filter_secrets(const EnvelopePtr& alive, const std:
 
 // spec §2.8 disclosurePolicy(remotePeer) -> (sieve, envelope filter)
 std::pair<Sieve, EnvelopeFilter> GossipService::disclosure_policy(const NetworkMember& remote) {
-  const std::optional<std::string> remote_org = org_of(remote.pki_id);
+  const std::optional<std::string_view> remote_org = org_of(remote.pki_id);
   if (!remote_org) return {[](const EnvelopePtr&) { return false; }, [](const EnvelopePtr& e) { return e; }};
-  const std::string my_org = setup_.self.org;
+  const std::string_view my_org = setup_.self.org;
   const bool remote_has_external = !remote.endpoint.empty();
   Sieve sieve = [this, remote_org, my_org, remote_has_external](const EnvelopePtr& msg) {
     const auto* a = msg->msg().get_if<AliveMessage>();
     if (a == nullptr) return false;
-    const std::optional<std::string> org = org_of(a->membership.pki_id);
+    const std::optional<std::string_view> org = org_of(a->membership.pki_id);
     if (!org) return false;
     if (*org != *remote_org && *org != my_org) return false;  // only my org or the remote's own
     return *org == *remote_org || (!a->membership.endpoint.empty() && remote_has_external);

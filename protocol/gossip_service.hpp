@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "protocol/channel.hpp"
@@ -147,7 +148,7 @@ class GossipService {
   std::pair<Sieve, EnvelopeFilter> disclosure_policy(const NetworkMember& remote);
 
   void send_to(const EnvelopePtr& msg, const std::vector<NetworkMember>& peers);
-  std::optional<std::string> org_of(const PkiId& pki);
+  std::optional<std::string_view> org_of(const PkiId& pki);
 
   Env& env_;
   const Pki& pki_;
