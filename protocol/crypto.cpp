@@ -162,13 +162,14 @@ std::optional<PkiId> MessageCryptoService::get_pki_id_of_cert(const IdentityByte
 
 EnvelopePtr MessageCryptoService::sign_message(GossipMessage m, std::optional<Endpoint> internal_endpoint) {
   auto msg = std::make_shared<const GossipMessage>(std::move(m));
-  Signature sig = sign(payload_digest(*msg));
+  const std::uint64_t digest = payload_digest(*msg);
+  Signature sig = sign(digest);
   std::optional<SecretEnvelope> secret;
   if (internal_endpoint) {
     Signature secret_sig = sign(secret_digest(*internal_endpoint));
     secret = SecretEnvelope{std::move(*internal_endpoint), std::move(secret_sig)};
   }
-  return Envelope::make(std::move(msg), std::move(sig), std::move(secret));
+  return Envelope::make(std::move(msg), std::move(sig), std::move(secret), digest);
 }
 
 bool MessageCryptoService::verify_envelope(const IdentityBytes& identity, const Envelope& e) {
