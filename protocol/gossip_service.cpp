@@ -220,19 +220,27 @@ std::optional<std::string_view> GossipService::org_of(const PkiId& pki) { return
 bool GossipService::is_in_my_org(const NetworkMember& m) { return org_of(m.pki_id) == setup_.self.org; }
 
 // spec §2.4 SelectPeers: candidates in pool order; all of them when at most k, else k
-// distinct ones uniformly at random.
+// distinct ones uniformly at random. Every forwarded message filters the whole
+// membership, so candidates are pointers into the pool (in a buffer kept between calls)
+// and only the chosen members are copied.
+template <typename Pred>
 std::vector<NetworkMember> GossipService::select_peers(std::size_t k, const std::vector<NetworkMember>& pool,
-                                                       const MemberFilter& pred) {
-  std::vector<NetworkMember> candidates;
+                                                       Pred&& pred) {
+  std::vector<const NetworkMember*>& candidates = candidates_buffer_;
+  candidates.clear();
   for (const NetworkMember& m : pool)
-    if (pred(m)) candidates.push_back(m);
-  if (candidates.size() <= k) return candidates;
-  Rng& rng = env_.rng(RngPurpose::routing);
-  // Partial Fisher–Yates: the first k slots end up a uniform k-subset.
-  for (std::size_t i = 0; i < k; ++i)
-    std::swap(candidates[i], candidates[i + rng.below(candidates.size() - i)]);
-  candidates.resize(k);
-  return candidates;
+    if (pred(m)) candidates.push_back(&m);
+  if (candidates.size() > k) {
+    Rng& rng = env_.rng(RngPurpose::routing);
+    // Partial Fisher–Yates: the first k slots end up a uniform k-subset.
+    for (std::size_t i = 0; i < k; ++i)
+      std::swap(candidates[i], candidates[i + rng.below(candidates.size() - i)]);
+    candidates.resize(k);
+  }
+  std::vector<NetworkMember> out;
+  out.reserve(candidates.size());
+  for (const NetworkMember* m : candidates) out.push_back(*m);
+  return out;
 }
 
 void GossipService::gossip_batch(const std::vector<Emitted>& batch) {
@@ -274,7 +282,8 @@ void GossipService::route_blocks(const std::vector<const Emitted*>& msgs, bool l
   for (const Emitted* e : msgs)
     if (std::find(order.begin(), order.end(), e->msg->msg().channel) == order.end())
       order.push_back(e->msg->msg().channel);
-  const std::vector<NetworkMember> membership = discovery_->get_membership();
+  const MembershipView view = discovery_->membership();
+  const std::vector<NetworkMember>& membership = *view;
   const std::size_t k = leadership ? membership.size() : setup_.config.propagate_peer_num;
   const bool per_message = is_latest(setup_.config.profile) && !leadership;
   for (const std::string& ch : order) {
@@ -307,7 +316,7 @@ void GossipService::route_state_info(const Emitted& e) {
   else if (auto m = discovery_->lookup(si.pki_id)) origin_external = m->endpoint;
   if (gc != nullptr && !origin_external.empty())
     selector = [gc](const NetworkMember& m) { return gc->is_member_in_chan(m.pki_id); };
-  send_to(e.msg, select_peers(setup_.config.propagate_peer_num, discovery_->get_membership(),
+  send_to(e.msg, select_peers(setup_.config.propagate_peer_num, *discovery_->membership(),
                               [&](const NetworkMember& m) { return !excluded(e, m) && selector(m); }));
 }
 
@@ -315,7 +324,8 @@ void GossipService::route_state_info(const Emitted& e) {
 // endpoint: one peer set of own-org peers (latest: per message, excluding the sender).
 void GossipService::route_org_restricted(const std::vector<const Emitted*>& msgs) {
   if (msgs.empty()) return;
-  const std::vector<NetworkMember> membership = discovery_->get_membership();
+  const MembershipView view = discovery_->membership();
+  const std::vector<NetworkMember>& membership = *view;
   auto mine = [this](const NetworkMember& m) { return is_in_my_org(m); };
   if (!is_latest(setup_.config.profile)) {
     const std::vector<NetworkMember> peers = select_peers(setup_.config.propagate_peer_num, membership, mine);
@@ -332,7 +342,7 @@ void GossipService::route_alive(const Emitted& e) {
   const auto* alive = e.msg->msg().get_if<AliveMessage>();
   if (alive == nullptr) return;  // anything else here is a bug in Fabric too: logged and dropped
   MemberFilter policy = peers_by_origin_org_policy(alive->membership.pki_id);
-  send_and_filter_secrets(e.msg, select_peers(setup_.config.propagate_peer_num, discovery_->get_membership(),
+  send_and_filter_secrets(e.msg, select_peers(setup_.config.propagate_peer_num, *discovery_->membership(),
                                               [&](const NetworkMember& m) { return !excluded(e, m) && policy(m); }));
 }
 

@@ -129,8 +129,8 @@ class GossipService {
   void route_alive(const Emitted& e);
   void send_and_filter_secrets(const EnvelopePtr& alive, const std::vector<NetworkMember>& peers);
   using MemberFilter = std::function<bool(const NetworkMember&)>;
-  std::vector<NetworkMember> select_peers(std::size_t k, const std::vector<NetworkMember>& pool,
-                                          const MemberFilter& pred);
+  template <typename Pred>
+  std::vector<NetworkMember> select_peers(std::size_t k, const std::vector<NetworkMember>& pool, Pred&& pred);
   MemberFilter peers_by_origin_org_policy(const PkiId& origin);
   bool excluded(const Emitted& e, const NetworkMember& m) const;
   bool is_in_my_org(const NetworkMember& m);
@@ -173,6 +173,7 @@ class GossipService {
   // DataUpdate (pull) is in the channel's hands, so deliver() can tell.
   BlockPath inbound_path_ = BlockPath::push;
   TimerHandle sync_timer_;
+  std::vector<const NetworkMember*> candidates_buffer_;  // select_peers' scratch space
 };
 
 }  // namespace gs::proto
