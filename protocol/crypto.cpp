@@ -47,6 +47,8 @@ const PeerCredentials& Pki::enroll(const std::string& peer_name, const std::stri
   GS_ASSERT(!c.identity.empty() && !c.pki_id.empty(), "Pki: empty identity for {}", peer_name);
   GS_ASSERT(by_identity_.count(c.identity) == 0, "Pki: identity of {} not unique", peer_name);
   GS_ASSERT(by_pki_id_.count(c.pki_id) == 0, "Pki: PKI-ID of {} not unique", peer_name);
+  c.index = static_cast<std::uint32_t>(by_name_.size());
+  c.org_index = org_index_.try_emplace(org, static_cast<std::uint32_t>(org_index_.size())).first->second;
   const PeerCredentials& stored = by_name_.emplace(peer_name, std::move(c)).first->second;
   by_identity_.emplace(stored.identity, &stored);
   by_pki_id_.emplace(stored.pki_id, &stored);
