@@ -31,7 +31,8 @@ std::string_view port_of(std::string_view endpoint) {
 
 AliveMsgStore::AliveMsgStore(Env& env, Duration ttl, ExpireCallback on_expire)
     : store_(MessageComparator{0}, nullptr,
-             GossipMessageStore::Expiration{&env, ttl, std::move(on_expire), "discovery.alive_store.expire"}) {}
+             GossipMessageStore::Expiration{&env, ttl, std::move(on_expire), "discovery.alive_store.expire"},
+             MessageKeyOf{}) {}
 
 void AliveMsgStore::require_alive(const EnvelopePtr& msg) {
   GS_ASSERT(msg && msg->is<AliveMessage>(), "spec §6.2: the alive store only takes AliveMessages, got {}",

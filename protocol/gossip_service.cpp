@@ -31,7 +31,8 @@ std::unique_ptr<GossipMessageStore> make_state_info_store(Env& env, const Gossip
   return std::make_unique<GossipMessageStore>(
       MessageComparator{0}, [](const EnvelopePtr&) {},
       GossipMessageStore::Expiration{&env, c.derived.gossip_state_info_store_ttl, [](const EnvelopePtr&) {},
-                                     "gossip.state_info_store.expire"});
+                                     "gossip.state_info_store.expire"},
+      MessageKeyOf{});
 }
 
 }  // namespace

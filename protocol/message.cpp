@@ -591,6 +591,15 @@ InvalidationResult replacement_policy(const GossipMessage& this_msg, const Gossi
   return InvalidationResult::NO_ACTION;
 }
 
+std::optional<InvalidationKey> invalidation_key(const GossipMessage& m) {
+  // Exactly the kinds replacement_policy compares by PKI-ID, each only with its own kind.
+  if (const auto* a = m.get_if<AliveMessage>()) return InvalidationKey{MessageKind::alive, a->membership.pki_id};
+  if (const auto* si = m.get_if<StateInfo>()) return InvalidationKey{MessageKind::state_info, si->pki_id};
+  if (const auto* p = m.get_if<PeerIdentity>()) return InvalidationKey{MessageKind::peer_identity, p->pki_id};
+  if (const auto* l = m.get_if<LeadershipMessage>()) return InvalidationKey{MessageKind::leadership, l->pki_id};
+  return std::nullopt;
+}
+
 // ---------------------------------------------------------------------------------------
 // Channel MAC (spec §1.6)
 

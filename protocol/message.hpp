@@ -367,12 +367,28 @@ InvalidationResult compare_timestamps(const PeerTime& this_ts, const PeerTime& t
 // spec §1.5 policy(this = new, that = stored) with K = dataBlockStorageSize.
 InvalidationResult replacement_policy(const GossipMessage& this_msg, const GossipMessage& that_msg,
                                       std::uint64_t k);
+// The invalidation key of a message (spec §1.5): alive, StateInfo, leadership and
+// PeerIdentity messages are compared (INVALIDATES / INVALIDATED) only with messages of
+// the same kind and PKI-ID; with every other message the policy says NO_ACTION. Data
+// messages (compared by sequence window) and all other kinds have no key. The view
+// points into the message.
+struct InvalidationKey {
+  MessageKind kind;
+  std::string_view pki_id;
+  friend bool operator==(const InvalidationKey&, const InvalidationKey&) = default;
+};
+std::optional<InvalidationKey> invalidation_key(const GossipMessage& m);
+
 // Fabric's NewGossipMessageComparator(K) as a callable over envelopes (for MessageStore).
 struct MessageComparator {
   std::uint64_t k = 0;
   InvalidationResult operator()(const EnvelopePtr& this_msg, const EnvelopePtr& that_msg) const {
     return replacement_policy(this_msg->msg(), that_msg->msg(), k);
   }
+};
+// invalidation_key over envelopes (MessageStore's index for MessageComparator stores).
+struct MessageKeyOf {
+  std::optional<InvalidationKey> operator()(const EnvelopePtr& m) const { return invalidation_key(m->msg()); }
 };
 
 // ---------------------------------------------------------------------------------------
