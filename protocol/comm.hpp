@@ -49,6 +49,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "base/time.hpp"
@@ -280,9 +281,12 @@ class Comm final : public TransportHandler {
 
   std::uint64_t next_attempt_id_ = 1;
   std::map<std::uint64_t, Attempt> attempts_;
-  std::map<PkiId, std::uint64_t> creating_;  // PKI-ID → send Attempt under way
-  std::map<ConnId, Connection> conns_;
-  std::map<PkiId, ConnId> by_pki_;
+  // Looked up for every message sent and received (a peer of a 1,000-peer network holds
+  // about a thousand connections), never iterated where order could matter: listings
+  // and stop() sort first.
+  std::unordered_map<PkiId, std::uint64_t> creating_;  // PKI-ID → send Attempt under way
+  std::unordered_map<ConnId, Connection> conns_;
+  std::unordered_map<PkiId, ConnId> by_pki_;
 
   struct Subscription {
     SubscriptionId id;
