@@ -42,7 +42,6 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -234,7 +233,9 @@ class Comm final : public TransportHandler {
     Duration next_backoff;
     ConnId conn = 0;  // 0 until the dial succeeded
     TimerHandle timer;
-    std::deque<EnvelopePtr> queue;  // send purpose: messages waiting for the connection
+    // send purpose: messages waiting for the connection (only appended and iterated; a
+    // vector allocates nothing for the probe and handshake attempts, a deque did)
+    std::vector<EnvelopePtr> queue;
     ProbeDone done;                 // probe / handshake purpose
   };
 
