@@ -127,10 +127,10 @@ EnvelopePtr CertStore::make_self_identity_message(const PeerCredentials& self) {
 // mapper (comm's handshake put it there, §9.4); Fabric reads the same identity from the
 // connection. Every org check is a mapper lookup and so refreshes last-access (§2.11).
 bool CertStore::egress_allows(const PullReceivedMessage& request, const std::string& item_id) {
-  const std::optional<std::string> requester_org = ids_.org_of(request.sender_pki_id());
+  const std::optional<std::string_view> requester_org = ids_.org_of(request.sender_pki_id());
   if (!requester_org) return false;             // requester org unknown: nothing
   if (*requester_org == self_org_) return true;  // requester in my org: everything
-  const std::optional<std::string> owner_org = ids_.org_of(item_id);
+  const std::optional<std::string_view> owner_org = ids_.org_of(item_id);
   if (!owner_org) return false;
   // Identities of peers without an external endpoint in my view never leave my org.
   const std::optional<NetworkMember> owner = adapter_.lookup(item_id);

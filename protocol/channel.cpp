@@ -157,11 +157,13 @@ GossipChannel::GossipChannel(Env& env, ChannelAdapter& adapter, PkiId self, std:
                           if (si == nullptr) return;
                           const auto it = state_info_by_pki_id_.find(si->pki_id);
                           if (it != state_info_by_pki_id_.end() && it->second == m) state_info_by_pki_id_.erase(it);
-                        }),
+                        },
+                        MessageKeyOf{}),
       // spec §4.3 leadership store: K = 0, TTL = LAT × 10, no callbacks.
       leader_store_(MessageComparator{kNoBlockWindow}, nullptr,
                     GossipMessageStore::Expiration{&env_, *config_.leadership_msg_expiration, nullptr,
-                                                   "channel.leader_store.expire"}) {
+                                                   "channel.leader_store.expire"},
+                    MessageKeyOf{}) {
   configure(join);
   // Appendix A: publish and request are tickers (first tick one period after start); the
   // cache sweep is a sleep-first loop.

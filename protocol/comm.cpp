@@ -375,6 +375,7 @@ std::vector<PkiId> Comm::connected_peers() const {
   std::vector<PkiId> out;
   out.reserve(by_pki_.size());
   for (const auto& [pki, conn] : by_pki_) out.push_back(pki);
+  std::sort(out.begin(), out.end());
   return out;
 }
 
@@ -403,7 +404,15 @@ void Comm::stop() {
     }
   }
   creating_.clear();
-  while (!conns_.empty()) close_and_forget(conns_.begin()->first);
+  // In ConnId order (the close events this schedules must not depend on hashing).
+  std::vector<ConnId> open;
+  open.reserve(conns_.size());
+  for (const auto& [conn, c] : conns_) open.push_back(conn);
+  std::sort(open.begin(), open.end());
+  for (const ConnId conn : open) {
+    if (conns_.count(conn) != 0) close_and_forget(conn);
+  }
+  GS_ASSERT(conns_.empty(), "comm: stop() left {} connections", conns_.size());
 }
 
 // ---------------------------------------------------------------------------------------

@@ -42,13 +42,13 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "base/time.hpp"
@@ -233,7 +233,9 @@ class Comm final : public TransportHandler {
     Duration next_backoff;
     ConnId conn = 0;  // 0 until the dial succeeded
     TimerHandle timer;
-    std::deque<EnvelopePtr> queue;  // send purpose: messages waiting for the connection
+    // send purpose: messages waiting for the connection (only appended and iterated; a
+    // vector allocates nothing for the probe and handshake attempts, a deque did)
+    std::vector<EnvelopePtr> queue;
     ProbeDone done;                 // probe / handshake purpose
   };
 
@@ -280,9 +282,12 @@ class Comm final : public TransportHandler {
 
   std::uint64_t next_attempt_id_ = 1;
   std::map<std::uint64_t, Attempt> attempts_;
-  std::map<PkiId, std::uint64_t> creating_;  // PKI-ID → send Attempt under way
-  std::map<ConnId, Connection> conns_;
-  std::map<PkiId, ConnId> by_pki_;
+  // Looked up for every message sent and received (a peer of a 1,000-peer network holds
+  // about a thousand connections), never iterated where order could matter: listings
+  // and stop() sort first.
+  std::unordered_map<PkiId, std::uint64_t> creating_;  // PKI-ID → send Attempt under way
+  std::unordered_map<ConnId, Connection> conns_;
+  std::unordered_map<PkiId, ConnId> by_pki_;
 
   struct Subscription {
     SubscriptionId id;

@@ -45,11 +45,14 @@ const PeerCredentials& Pki::enroll(const std::string& peer_name, const std::stri
   c.identity = scheme_.identity(peer_name, c.msp_id, endpoint);
   c.pki_id = scheme_.pki_id(c.msp_id, c.identity);
   GS_ASSERT(!c.identity.empty() && !c.pki_id.empty(), "Pki: empty identity for {}", peer_name);
-  GS_ASSERT(name_by_identity_.count(c.identity) == 0, "Pki: identity of {} not unique", peer_name);
-  GS_ASSERT(name_by_pki_id_.count(c.pki_id) == 0, "Pki: PKI-ID of {} not unique", peer_name);
-  name_by_identity_.emplace(c.identity, peer_name);
-  name_by_pki_id_.emplace(c.pki_id, peer_name);
-  return by_name_.emplace(peer_name, std::move(c)).first->second;
+  GS_ASSERT(by_identity_.count(c.identity) == 0, "Pki: identity of {} not unique", peer_name);
+  GS_ASSERT(by_pki_id_.count(c.pki_id) == 0, "Pki: PKI-ID of {} not unique", peer_name);
+  c.index = static_cast<std::uint32_t>(by_name_.size());
+  c.org_index = org_index_.try_emplace(org, static_cast<std::uint32_t>(org_index_.size())).first->second;
+  const PeerCredentials& stored = by_name_.emplace(peer_name, std::move(c)).first->second;
+  by_identity_.emplace(stored.identity, &stored);
+  by_pki_id_.emplace(stored.pki_id, &stored);
+  return stored;
 }
 
 const PeerCredentials* Pki::by_name(const std::string& peer_name) const {
@@ -58,13 +61,13 @@ const PeerCredentials* Pki::by_name(const std::string& peer_name) const {
 }
 
 const PeerCredentials* Pki::by_identity(const IdentityBytes& identity) const {
-  const auto it = name_by_identity_.find(identity);
-  return it == name_by_identity_.end() ? nullptr : by_name(it->second);
+  const auto it = by_identity_.find(identity);
+  return it == by_identity_.end() ? nullptr : it->second;
 }
 
 const PeerCredentials* Pki::by_pki_id(const PkiId& pki_id) const {
-  const auto it = name_by_pki_id_.find(pki_id);
-  return it == name_by_pki_id_.end() ? nullptr : by_name(it->second);
+  const auto it = by_pki_id_.find(pki_id);
+  return it == by_pki_id_.end() ? nullptr : it->second;
 }
 
 std::optional<std::string> Pki::org_of_identity(const IdentityBytes& identity) const {
@@ -161,13 +164,14 @@ std::optional<PkiId> MessageCryptoService::get_pki_id_of_cert(const IdentityByte
 
 EnvelopePtr MessageCryptoService::sign_message(GossipMessage m, std::optional<Endpoint> internal_endpoint) {
   auto msg = std::make_shared<const GossipMessage>(std::move(m));
-  Signature sig = sign(payload_digest(*msg));
+  const std::uint64_t digest = payload_digest(*msg);
+  Signature sig = sign(digest);
   std::optional<SecretEnvelope> secret;
   if (internal_endpoint) {
     Signature secret_sig = sign(secret_digest(*internal_endpoint));
     secret = SecretEnvelope{std::move(*internal_endpoint), std::move(secret_sig)};
   }
-  return Envelope::make(std::move(msg), std::move(sig), std::move(secret));
+  return Envelope::make(std::move(msg), std::move(sig), std::move(secret), digest);
 }
 
 bool MessageCryptoService::verify_envelope(const IdentityBytes& identity, const Envelope& e) {

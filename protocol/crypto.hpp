@@ -25,6 +25,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 
 #include "base/time.hpp"
@@ -69,6 +70,11 @@ struct PeerCredentials {
   Endpoint endpoint;
   IdentityBytes identity;
   PkiId pki_id;
+  // Dense numbers given at enrolment, for per-peer tables indexed by identity and quick
+  // org comparisons: index 0, 1, 2, ... in enrolment order; org_index the same for every
+  // peer of one org (0 for the first org enrolled, ...).
+  std::uint32_t index = 0;
+  std::uint32_t org_index = 0;
 };
 
 class Pki {
@@ -84,6 +90,9 @@ class Pki {
   const PeerCredentials* by_pki_id(const PkiId& pki_id) const;
   // SecurityAdvisor.OrgByPeerIdentity: the org of an enrolled identity.
   std::optional<std::string> org_of_identity(const IdentityBytes& identity) const;
+  // Enrolled peers and distinct orgs so far (bounds of PeerCredentials::index/org_index).
+  std::size_t size() const { return by_name_.size(); }
+  std::size_t org_count() const { return org_index_.size(); }
 
   // --- failure injection (scenario events) ---------------------------------------------
   // Revocation/expiry: ValidateIdentity fails, and so does Verify with that identity.
@@ -106,9 +115,14 @@ class Pki {
 
  private:
   IdentityScheme scheme_;
+  // Node-based: the credentials never move, so the indexes (and every peer's identity
+  // mapper, which shares them instead of copying) can point at them.
   std::map<std::string, PeerCredentials> by_name_;
-  std::map<IdentityBytes, std::string> name_by_identity_;
-  std::map<PkiId, std::string> name_by_pki_id_;
+  // Lookup-only indexes (never iterated), hashed: every signature check and every org
+  // lookup of every peer goes through them.
+  std::unordered_map<IdentityBytes, const PeerCredentials*> by_identity_;
+  std::unordered_map<PkiId, const PeerCredentials*> by_pki_id_;
+  std::map<std::string, std::uint32_t> org_index_;
   std::set<PkiId> revoked_;
   std::set<PkiId> bad_signers_;
   std::set<std::pair<std::string, PkiId>> denied_;

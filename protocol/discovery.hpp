@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -26,7 +27,12 @@ struct NetworkMember {
   // spec §2.4: RemotePeer.PreferredEndpoint = internal endpoint if known, else external.
   const Endpoint& preferred_endpoint() const { return internal_endpoint.empty() ? endpoint : internal_endpoint; }
   RemotePeer remote_peer() const { return RemotePeer{preferred_endpoint(), pki_id}; }
+  friend bool operator==(const NetworkMember&, const NetworkMember&) = default;
 };
+
+// The alive members at one moment, ordered by PKI-ID: an immutable snapshot that stays
+// valid (and unchanged) while the caller holds it, whatever discovery does meanwhile.
+using MembershipView = std::shared_ptr<const std::vector<NetworkMember>>;
 
 // What discovery needs from the gossip core's comm side (Fabric discovery.CommService).
 class DiscoveryComm {
@@ -79,7 +85,10 @@ class Discovery {
   virtual void update_metadata(Bytes metadata) = 0;
   virtual void update_endpoint(Endpoint endpoint) = 0;
   // Alive members, ordered by PKI-ID (deterministic; Fabric iterates a Go map).
-  virtual std::vector<NetworkMember> get_membership() const = 0;
+  std::vector<NetworkMember> get_membership() const { return *membership(); }
+  // The same as a shared snapshot: the routing of every emitted message reads the
+  // membership, which changes far less often than that (DESIGN.md "Performance shape").
+  virtual MembershipView membership() const = 0;
   // spec §6.6: membership requests to min(peer_num, |alive|) random alive members.
   virtual void initiate_sync(std::uint32_t peer_num) = 0;
   // spec §6.3: connect to a bootstrap/anchor peer with retries.

@@ -31,7 +31,8 @@ std::string_view port_of(std::string_view endpoint) {
 
 AliveMsgStore::AliveMsgStore(Env& env, Duration ttl, ExpireCallback on_expire)
     : store_(MessageComparator{0}, nullptr,
-             GossipMessageStore::Expiration{&env, ttl, std::move(on_expire), "discovery.alive_store.expire"}) {}
+             GossipMessageStore::Expiration{&env, ttl, std::move(on_expire), "discovery.alive_store.expire"},
+             MessageKeyOf{}) {}
 
 void AliveMsgStore::require_alive(const EnvelopePtr& msg) {
   GS_ASSERT(msg && msg->is<AliveMessage>(), "spec §6.2: the alive store only takes AliveMessages, got {}",
@@ -94,16 +95,26 @@ void DiscoveryImpl::update_metadata(Bytes metadata) { self_.metadata = std::move
 void DiscoveryImpl::update_endpoint(Endpoint endpoint) { self_.endpoint = std::move(endpoint); }
 
 // spec §6.2: members of aliveMembership, with the internal endpoints of id2Member.
-std::vector<NetworkMember> DiscoveryImpl::get_membership() const {
-  std::vector<NetworkMember> out;
-  out.reserve(alive_membership_.size());
+MembershipView DiscoveryImpl::membership() const {
+  if (membership_cache_) return membership_cache_;
+  auto out = std::make_shared<std::vector<NetworkMember>>();
+  out->reserve(alive_membership_.size());
   for (const auto& [pki, msg] : alive_membership_) {
     const Member& m = alive_of(msg).membership;
     const auto it = id2member_.find(pki);
-    out.push_back(NetworkMember{m.endpoint, m.metadata, m.pki_id,
-                                it == id2member_.end() ? Endpoint{} : it->second.internal_endpoint});
+    out->push_back(NetworkMember{m.endpoint, m.metadata, m.pki_id,
+                                 it == id2member_.end() ? Endpoint{} : it->second.internal_endpoint});
   }
-  return out;
+  membership_cache_ = std::move(out);
+  return membership_cache_;
+}
+
+std::optional<NetworkMember> DiscoveryImpl::alive_member(const PkiId& pki) const {
+  const auto am = alive_membership_.find(pki);
+  if (am == alive_membership_.end()) return std::nullopt;
+  const Member& m = alive_of(am->second).membership;
+  const auto it = id2member_.find(pki);
+  return NetworkMember{m.endpoint, m.metadata, m.pki_id, it == id2member_.end() ? Endpoint{} : it->second.internal_endpoint};
 }
 
 std::vector<NetworkMember> DiscoveryImpl::get_dead_members() const {
@@ -445,10 +456,19 @@ void DiscoveryImpl::learn_new_members(const std::vector<EnvelopePtr>& alive, con
       id2member_[mem.pki_id] = NetworkMember{mem.endpoint, mem.metadata, mem.pki_id, std::move(internal)};
     }
   }
+  membership_changed();
   if (view_grew) view_changed();
 }
 
 void DiscoveryImpl::learn_existing(const EnvelopePtr& msg) {
+  const PkiId& p = alive_of(msg).membership.pki_id;
+  const std::optional<NetworkMember> before = alive_member(p);
+  update_existing(msg);
+  // Most refreshes only advance the timestamp; the cached membership then stays valid.
+  if (alive_member(p) != before) membership_changed();
+}
+
+void DiscoveryImpl::update_existing(const EnvelopePtr& msg) {
   const AliveMessage& a = alive_of(msg);
   const PkiId& p = a.membership.pki_id;
   NetworkMember& member = id2member_[p];
@@ -475,6 +495,7 @@ void DiscoveryImpl::resurrect(const EnvelopePtr& msg) {
   dead_last_ts_.erase(p);
   dead_membership_.erase(p);
   alive_membership_[p] = msg;
+  membership_changed();
   view_changed();
 }
 
@@ -591,6 +612,7 @@ void DiscoveryImpl::expire_dead_members(const std::vector<PkiId>& dead) {
       alive_membership_.erase(am);
     }
   }
+  membership_changed();
   if (!to_close.empty()) view_changed();
   for (const NetworkMember& m : to_close) comm_.close_conn(m);
 }
@@ -621,6 +643,7 @@ void DiscoveryImpl::purge(const PkiId& pki) {
   id2member_.erase(pki);
   alive_last_ts_.erase(pki);
   dead_last_ts_.erase(pki);
+  if (was_alive) membership_changed();
   if (was_alive) view_changed();
 }
 

@@ -86,7 +86,7 @@ class DiscoveryImpl final : public Discovery {
   NetworkMember self() const override;
   void update_metadata(Bytes metadata) override;
   void update_endpoint(Endpoint endpoint) override;
-  std::vector<NetworkMember> get_membership() const override;
+  MembershipView membership() const override;
   void initiate_sync(std::uint32_t peer_num) override;
   void connect(NetworkMember member, Identifier identifier) override;
   void handle_message(const EnvelopePtr& msg, const PkiId& sender) override;
@@ -161,6 +161,7 @@ class DiscoveryImpl final : public Discovery {
   void handle_alive(const EnvelopePtr& msg);
   void learn_new_members(const std::vector<EnvelopePtr>& alive, const std::vector<EnvelopePtr>& dead);
   void learn_existing(const EnvelopePtr& msg);
+  void update_existing(const EnvelopePtr& msg);
   void resurrect(const EnvelopePtr& msg);
 
   // spec §6.6–§6.9
@@ -174,6 +175,12 @@ class DiscoveryImpl final : public Discovery {
   void on_alive_store_expire(const EnvelopePtr& msg);
   void purge(const PkiId& pki);
   void view_changed();
+  // The membership entry of `pki` if it is alive: its alive message's member with the
+  // internal endpoint of id2Member (spec §6.2 GetMembership).
+  std::optional<NetworkMember> alive_member(const PkiId& pki) const;
+  // Drops the cached membership snapshot; called wherever an entry of GetMembership()
+  // may appear, disappear or change.
+  void membership_changed() { membership_cache_.reset(); }
 
   Env& env_;
   GossipConfig cfg_;
@@ -194,6 +201,7 @@ class DiscoveryImpl final : public Discovery {
   std::map<PkiId, EnvelopePtr> alive_membership_;
   std::map<PkiId, EnvelopePtr> dead_membership_;
   AliveMsgStore msg_store_;
+  mutable MembershipView membership_cache_;  // GetMembership() until the next change
   EnvelopePtr self_alive_msg_;            // latest: the last periodically sent self alive
   std::set<Endpoint> connected_endpoints_;  // latest purge exemption (bootstrap/anchor peers)
 

@@ -86,7 +86,11 @@ class GossipService::ChannelAdapterImpl final : public ChannelAdapter {
     g_.comm_->send(msg, remotes);
   }
   bool validate_state_info_message(const Envelope& msg) override { return g_.validate_state_info(msg); }
-  std::optional<std::string> org_of_peer(const PkiId& pki_id) override { return g_.org_of(pki_id); }
+  std::optional<std::string> org_of_peer(const PkiId& pki_id) override {
+    const std::optional<std::string_view> org = g_.org_of(pki_id);
+    if (!org) return std::nullopt;
+    return std::string(*org);
+  }
   std::optional<IdentityBytes> identity_of(const PkiId& pki_id) override {
     const IdentityBytes* id = g_.idmapper_->get(pki_id);
     if (id == nullptr) return std::nullopt;

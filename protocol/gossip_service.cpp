@@ -31,7 +31,8 @@ std::unique_ptr<GossipMessageStore> make_state_info_store(Env& env, const Gossip
   return std::make_unique<GossipMessageStore>(
       MessageComparator{0}, [](const EnvelopePtr&) {},
       GossipMessageStore::Expiration{&env, c.derived.gossip_state_info_store_ttl, [](const EnvelopePtr&) {},
-                                     "gossip.state_info_store.expire"});
+                                     "gossip.state_info_store.expire"},
+      MessageKeyOf{});
 }
 
 }  // namespace
@@ -42,6 +43,7 @@ GossipService::GossipService(Env& env, const Pki& pki, GossipServiceSetup setup)
   // spec §2.2 step 1: comm, identity mapper (own identity inserted), StateInfo store.
   mcs_ = std::make_unique<MessageCryptoService>(env_, pki_, setup_.self.pki_id, setup_.crypto_costs);
   idmapper_ = std::make_unique<IdentityMapper>(env_, *mcs_, pki_, setup_.self.identity);
+  my_org_index_ = pki_.by_pki_id(setup_.self.pki_id)->org_index;
   comm_ = std::make_unique<Comm>(env_, *idmapper_, comm_config(c));
   state_info_store_ = make_state_info_store(env_, c);
   // step 2: the emitter, routing each flush through gossip_batch (§2.6).
@@ -215,24 +217,45 @@ void GossipService::learn_anchor_peers(const std::string& org, const std::vector
 // ---------------------------------------------------------------------------------------
 // Routing of one emitter flush (spec §2.6)
 
-std::optional<std::string> GossipService::org_of(const PkiId& pki) { return idmapper_->org_of(pki); }
+std::optional<std::string_view> GossipService::org_of(const PkiId& pki) { return idmapper_->org_of(pki); }
 
 bool GossipService::is_in_my_org(const NetworkMember& m) { return org_of(m.pki_id) == setup_.self.org; }
 
+std::optional<std::uint32_t> GossipService::org_at(const MembershipView& view, std::size_t i) {
+  if (routing_.view != view || routing_.identities_generation != idmapper_->generation()) {
+    routing_.view = view;
+    routing_.identities_generation = idmapper_->generation();
+    routing_.identities.clear();
+    for (const NetworkMember& m : *view) routing_.identities.push_back(idmapper_->peek_credentials(m.pki_id));
+  }
+  const PeerCredentials* c = routing_.identities[i];
+  if (c == nullptr) return std::nullopt;
+  idmapper_->touch(*c);
+  return c->org_index;
+}
+
 // spec §2.4 SelectPeers: candidates in pool order; all of them when at most k, else k
-// distinct ones uniformly at random.
+// distinct ones uniformly at random. Every forwarded message filters the whole
+// membership, so candidates are pointers into the pool (in a buffer kept between calls)
+// and only the chosen members are copied.
+template <typename Pred>
 std::vector<NetworkMember> GossipService::select_peers(std::size_t k, const std::vector<NetworkMember>& pool,
-                                                       const MemberFilter& pred) {
-  std::vector<NetworkMember> candidates;
-  for (const NetworkMember& m : pool)
-    if (pred(m)) candidates.push_back(m);
-  if (candidates.size() <= k) return candidates;
-  Rng& rng = env_.rng(RngPurpose::routing);
-  // Partial Fisher–Yates: the first k slots end up a uniform k-subset.
-  for (std::size_t i = 0; i < k; ++i)
-    std::swap(candidates[i], candidates[i + rng.below(candidates.size() - i)]);
-  candidates.resize(k);
-  return candidates;
+                                                       Pred&& pred) {
+  std::vector<const NetworkMember*>& candidates = candidates_buffer_;
+  candidates.clear();
+  for (std::size_t i = 0; i < pool.size(); ++i)
+    if (pred(pool[i], i)) candidates.push_back(&pool[i]);
+  if (candidates.size() > k) {
+    Rng& rng = env_.rng(RngPurpose::routing);
+    // Partial Fisher–Yates: the first k slots end up a uniform k-subset.
+    for (std::size_t i = 0; i < k; ++i)
+      std::swap(candidates[i], candidates[i + rng.below(candidates.size() - i)]);
+    candidates.resize(k);
+  }
+  std::vector<NetworkMember> out;
+  out.reserve(candidates.size());
+  for (const NetworkMember* m : candidates) out.push_back(*m);
+  return out;
 }
 
 void GossipService::gossip_batch(const std::vector<Emitted>& batch) {
@@ -274,13 +297,14 @@ void GossipService::route_blocks(const std::vector<const Emitted*>& msgs, bool l
   for (const Emitted* e : msgs)
     if (std::find(order.begin(), order.end(), e->msg->msg().channel) == order.end())
       order.push_back(e->msg->msg().channel);
-  const std::vector<NetworkMember> membership = discovery_->get_membership();
+  const MembershipView view = discovery_->membership();
+  const std::vector<NetworkMember>& membership = *view;
   const std::size_t k = leadership ? membership.size() : setup_.config.propagate_peer_num;
   const bool per_message = is_latest(setup_.config.profile) && !leadership;
   for (const std::string& ch : order) {
     GossipChannel* gc = channel(ch);
     if (gc == nullptr) continue;  // unknown channel: dropped
-    auto eligible = [this, gc](const NetworkMember& m) {
+    auto eligible = [this, gc](const NetworkMember& m, std::size_t) {
       return gc->eligible_for_channel(m.pki_id) && gc->is_member_in_chan(m.pki_id) && is_in_my_org(m);
     };
     std::vector<NetworkMember> shared;
@@ -291,7 +315,8 @@ void GossipService::route_blocks(const std::vector<const Emitted*>& msgs, bool l
         send_to(e->msg, shared);
         continue;
       }
-      send_to(e->msg, select_peers(k, membership, [&](const NetworkMember& m) { return !excluded(*e, m) && eligible(m); }));
+      send_to(e->msg, select_peers(k, membership,
+                                   [&](const NetworkMember& m, std::size_t i) { return !excluded(*e, m) && eligible(m, i); }));
     }
   }
 }
@@ -300,51 +325,61 @@ void GossipService::route_blocks(const std::vector<const Emitted*>& msgs, bool l
 // channel can be identified and the originating peer is visible to other orgs.
 void GossipService::route_state_info(const Emitted& e) {
   const auto& si = *e.msg->msg().get_if<StateInfo>();
-  MemberFilter selector = [this](const NetworkMember& m) { return is_in_my_org(m); };
   GossipChannel* gc = channel_by_mac(si.pki_id, si.channel_mac);
   Endpoint origin_external;
   if (si.pki_id == setup_.self.pki_id) origin_external = setup_.external_endpoint;
   else if (auto m = discovery_->lookup(si.pki_id)) origin_external = m->endpoint;
-  if (gc != nullptr && !origin_external.empty())
-    selector = [gc](const NetworkMember& m) { return gc->is_member_in_chan(m.pki_id); };
-  send_to(e.msg, select_peers(setup_.config.propagate_peer_num, discovery_->get_membership(),
-                              [&](const NetworkMember& m) { return !excluded(e, m) && selector(m); }));
+  const bool by_channel = gc != nullptr && !origin_external.empty();
+  // by_channel: gc->is_member_in_chan(pki), i.e. the member's org is known and in the
+  // channel, answered once per org for this message.
+  enum : std::int8_t { unknown = -1 };
+  std::vector<std::int8_t> org_in_channel(by_channel ? pki_.org_count() : 0, unknown);
+  const MembershipView view = discovery_->membership();
+  auto selector = [&](std::size_t i) {
+    const std::optional<std::uint32_t> org = org_at(view, i);
+    if (!org) return false;
+    if (!by_channel) return *org == my_org_index_;
+    std::int8_t& in = org_in_channel[*org];
+    if (in == unknown) in = gc->is_org_in_channel(routing_.identities[i]->org) ? 1 : 0;
+    return in == 1;
+  };
+  send_to(e.msg, select_peers(setup_.config.propagate_peer_num, *view,
+                              [&](const NetworkMember& m, std::size_t i) { return !excluded(e, m) && selector(i); }));
 }
 
 // Group 4: org-restricted messages and own-org alive messages without an external
 // endpoint: one peer set of own-org peers (latest: per message, excluding the sender).
 void GossipService::route_org_restricted(const std::vector<const Emitted*>& msgs) {
   if (msgs.empty()) return;
-  const std::vector<NetworkMember> membership = discovery_->get_membership();
-  auto mine = [this](const NetworkMember& m) { return is_in_my_org(m); };
+  const MembershipView view = discovery_->membership();
+  auto mine = [&](std::size_t i) { return org_at(view, i) == my_org_index_; };
   if (!is_latest(setup_.config.profile)) {
-    const std::vector<NetworkMember> peers = select_peers(setup_.config.propagate_peer_num, membership, mine);
+    const std::vector<NetworkMember> peers =
+        select_peers(setup_.config.propagate_peer_num, *view, [&](const NetworkMember&, std::size_t i) { return mine(i); });
     for (const Emitted* e : msgs) send_to(e->msg, peers);
     return;
   }
   for (const Emitted* e : msgs)
-    send_to(e->msg, select_peers(setup_.config.propagate_peer_num, membership,
-                                 [&](const NetworkMember& m) { return !excluded(*e, m) && mine(m); }));
+    send_to(e->msg, select_peers(setup_.config.propagate_peer_num, *view,
+                                 [&](const NetworkMember& m, std::size_t i) { return !excluded(*e, m) && mine(i); }));
 }
 
-// Group 5: alive messages, by the origin-org policy, secrets stripped per destination.
+// Group 5: alive messages, by the origin-org policy (spec §2.8 peersByOriginOrgPolicy:
+// origin org unknown -> none; origin in my org -> all; else my org or the origin's),
+// secrets stripped per destination.
 void GossipService::route_alive(const Emitted& e) {
   const auto* alive = e.msg->msg().get_if<AliveMessage>();
   if (alive == nullptr) return;  // anything else here is a bug in Fabric too: logged and dropped
-  MemberFilter policy = peers_by_origin_org_policy(alive->membership.pki_id);
-  send_and_filter_secrets(e.msg, select_peers(setup_.config.propagate_peer_num, discovery_->get_membership(),
-                                              [&](const NetworkMember& m) { return !excluded(e, m) && policy(m); }));
-}
-
-// spec §2.8 peersByOriginOrgPolicy
-GossipService::MemberFilter GossipService::peers_by_origin_org_policy(const PkiId& origin) {
-  const std::optional<std::string> origin_org = org_of(origin);
-  if (!origin_org) return [](const NetworkMember&) { return false; };
-  if (*origin_org == setup_.self.org) return [](const NetworkMember&) { return true; };
-  return [this, origin_org](const NetworkMember& m) {
-    const std::optional<std::string> o = org_of(m.pki_id);
-    return o == setup_.self.org || o == origin_org;
+  const PeerCredentials* origin = idmapper_->lookup(alive->membership.pki_id);
+  const MembershipView view = discovery_->membership();
+  auto policy = [&](std::size_t i) {
+    if (origin == nullptr) return false;
+    if (origin->org_index == my_org_index_) return true;
+    const std::optional<std::uint32_t> org = org_at(view, i);
+    return org == my_org_index_ || org == origin->org_index;
   };
+  send_and_filter_secrets(e.msg, select_peers(setup_.config.propagate_peer_num, *view,
+                                              [&](const NetworkMember& m, std::size_t i) { return !excluded(e, m) && policy(i); }));
 }
 
 // spec §2.8 sendAndFilterSecrets. v1.0 strips the secret by mutating the shared envelope;
@@ -361,14 +396,14 @@ void GossipService::send_and_filter_secrets(const EnvelopePtr& alive, const std:
 
 // spec §2.8 disclosurePolicy(remotePeer) -> (sieve, envelope filter)
 std::pair<Sieve, EnvelopeFilter> GossipService::disclosure_policy(const NetworkMember& remote) {
-  const std::optional<std::string> remote_org = org_of(remote.pki_id);
+  const std::optional<std::string_view> remote_org = org_of(remote.pki_id);
   if (!remote_org) return {[](const EnvelopePtr&) { return false; }, [](const EnvelopePtr& e) { return e; }};
-  const std::string my_org = setup_.self.org;
+  const std::string_view my_org = setup_.self.org;
   const bool remote_has_external = !remote.endpoint.empty();
   Sieve sieve = [this, remote_org, my_org, remote_has_external](const EnvelopePtr& msg) {
     const auto* a = msg->msg().get_if<AliveMessage>();
     if (a == nullptr) return false;
-    const std::optional<std::string> org = org_of(a->membership.pki_id);
+    const std::optional<std::string_view> org = org_of(a->membership.pki_id);
     if (!org) return false;
     if (*org != *remote_org && *org != my_org) return false;  // only my org or the remote's own
     return *org == *remote_org || (!a->membership.endpoint.empty() && remote_has_external);

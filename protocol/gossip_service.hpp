@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "protocol/channel.hpp"
@@ -127,10 +128,12 @@ class GossipService {
   void route_org_restricted(const std::vector<const Emitted*>& msgs);
   void route_alive(const Emitted& e);
   void send_and_filter_secrets(const EnvelopePtr& alive, const std::vector<NetworkMember>& peers);
-  using MemberFilter = std::function<bool(const NetworkMember&)>;
-  std::vector<NetworkMember> select_peers(std::size_t k, const std::vector<NetworkMember>& pool,
-                                          const MemberFilter& pred);
-  MemberFilter peers_by_origin_org_policy(const PkiId& origin);
+  // pred(member, i): i is the member's position in `pool` (for org_at).
+  template <typename Pred>
+  std::vector<NetworkMember> select_peers(std::size_t k, const std::vector<NetworkMember>& pool, Pred&& pred);
+  // org_of(view[i].pki_id) as an org number (PeerCredentials::org_index), nullopt when
+  // the identity is unknown; refreshes the identity's last access like org_of (§2.11).
+  std::optional<std::uint32_t> org_at(const MembershipView& view, std::size_t i);
   bool excluded(const Emitted& e, const NetworkMember& m) const;
   bool is_in_my_org(const NetworkMember& m);
 
@@ -147,7 +150,7 @@ class GossipService {
   std::pair<Sieve, EnvelopeFilter> disclosure_policy(const NetworkMember& remote);
 
   void send_to(const EnvelopePtr& msg, const std::vector<NetworkMember>& peers);
-  std::optional<std::string> org_of(const PkiId& pki);
+  std::optional<std::string_view> org_of(const PkiId& pki);
 
   Env& env_;
   const Pki& pki_;
@@ -172,6 +175,21 @@ class GossipService {
   // DataUpdate (pull) is in the channel's hands, so deliver() can tell.
   BlockPath inbound_path_ = BlockPath::push;
   TimerHandle sync_timer_;
+  std::vector<const NetworkMember*> candidates_buffer_;  // select_peers' scratch space
+
+  // Routing filters every member of the membership for every emitted message (spec §2.4,
+  // §2.6): with 1,000 peers a flood of alive or StateInfo messages makes 10^9 org checks.
+  // This table holds, per member of one MembershipView, its identity's enrolment record
+  // as the identity mapper has it (null: unknown), so that a check compares org numbers
+  // instead of looking a PKI-ID up. Exact while the view and the mapper's generation are
+  // the ones it was built from; org_at rebuilds it otherwise.
+  struct RoutingTable {
+    MembershipView view;
+    std::uint64_t identities_generation = 0;
+    std::vector<const PeerCredentials*> identities;
+  };
+  RoutingTable routing_;
+  std::uint32_t my_org_index_ = 0;
 };
 
 }  // namespace gs::proto

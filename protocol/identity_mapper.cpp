@@ -1,5 +1,7 @@
 #include "protocol/identity_mapper.hpp"
 
+#include <algorithm>
+
 #include "base/assert.hpp"
 
 namespace gs::proto {
@@ -31,32 +33,64 @@ IdentityMapper::PutResult IdentityMapper::put(const PkiId& pki_id, const Identit
   if (!mcs_.validate_identity(identity)) return PutResult::invalid_identity;
   const std::optional<PkiId> derived = mcs_.get_pki_id_of_cert(identity);
   if (!derived || *derived != pki_id) return PutResult::pki_id_mismatch;
-  const auto [it, inserted] = entries_.try_emplace(pki_id, Stored{identity, env_.now()});
-  (void)it;
-  return inserted ? PutResult::added : PutResult::already_present;
+  const PeerCredentials* credentials = advisor_.by_identity(identity);
+  GS_ASSERT(credentials != nullptr && credentials->pki_id == pki_id,
+            "identity mapper: the crypto service accepted {} but the PKI does not know it", printable_bytes(identity));
+  if (slots_.size() <= credentials->index) slots_.resize(std::max<std::size_t>(advisor_.size(), credentials->index + 1));
+  Slot& slot = slots_[credentials->index];
+  if (slot.credentials != nullptr) return PutResult::already_present;
+  slot = Slot{credentials, env_.now()};
+  ++size_;
+  ++generation_;
+  return PutResult::added;
+}
+
+const IdentityMapper::Slot* IdentityMapper::stored(const PkiId& pki_id) const {
+  const PeerCredentials* c = advisor_.by_pki_id(pki_id);
+  if (c == nullptr || c->index >= slots_.size() || slots_[c->index].credentials == nullptr) return nullptr;
+  return &slots_[c->index];
+}
+
+IdentityMapper::Slot* IdentityMapper::stored(const PkiId& pki_id) {
+  return const_cast<Slot*>(static_cast<const IdentityMapper*>(this)->stored(pki_id));
+}
+
+const PeerCredentials* IdentityMapper::lookup(const PkiId& pki_id) {
+  Slot* slot = stored(pki_id);
+  if (slot == nullptr) return nullptr;
+  slot->last_access = env_.now();  // spec §2.11: every lookup refreshes
+  return slot->credentials;
+}
+
+const PeerCredentials* IdentityMapper::peek_credentials(const PkiId& pki_id) const {
+  const Slot* slot = stored(pki_id);
+  return slot == nullptr ? nullptr : slot->credentials;
 }
 
 const IdentityBytes* IdentityMapper::get(const PkiId& pki_id) {
-  const auto it = entries_.find(pki_id);
-  if (it == entries_.end()) return nullptr;
-  it->second.last_access = env_.now();  // spec §2.11: every lookup refreshes
-  return &it->second.identity;
+  const PeerCredentials* c = lookup(pki_id);
+  return c == nullptr ? nullptr : &c->identity;
 }
 
 const IdentityBytes* IdentityMapper::peek(const PkiId& pki_id) const {
-  const auto it = entries_.find(pki_id);
-  return it == entries_.end() ? nullptr : &it->second.identity;
+  const Slot* slot = stored(pki_id);
+  return slot == nullptr ? nullptr : &slot->credentials->identity;
 }
 
 bool IdentityMapper::remove(const PkiId& pki_id) {
   if (pki_id == self_pki_id_) return false;
-  return entries_.erase(pki_id) != 0;
+  Slot* slot = stored(pki_id);
+  if (slot == nullptr) return false;
+  *slot = Slot{};
+  --size_;
+  ++generation_;
+  return true;
 }
 
-std::optional<std::string> IdentityMapper::org_of(const PkiId& pki_id) {
-  const IdentityBytes* identity = get(pki_id);
-  if (identity == nullptr) return std::nullopt;
-  return advisor_.org_of_identity(*identity);
+std::optional<std::string_view> IdentityMapper::org_of(const PkiId& pki_id) {
+  const PeerCredentials* c = lookup(pki_id);  // an org check is a lookup too (spec §2.11)
+  if (c == nullptr) return std::nullopt;
+  return std::string_view(c->org);
 }
 
 std::optional<std::string> IdentityMapper::org_of_identity(const IdentityBytes& identity) const {
@@ -71,23 +105,33 @@ bool IdentityMapper::verify(const PkiId& pki_id, const Signature& sig, std::uint
 
 std::vector<IdentityEntry> IdentityMapper::entries() const {
   std::vector<IdentityEntry> out;
-  out.reserve(entries_.size());
-  for (const auto& [pki, s] : entries_) out.push_back(IdentityEntry{pki, s.identity, s.last_access});
+  out.reserve(size_);
+  for (const Slot& s : slots_) {
+    if (s.credentials != nullptr) out.push_back(IdentityEntry{s.credentials->pki_id, s.credentials->identity, s.last_access});
+  }
+  std::sort(out.begin(), out.end(), [](const IdentityEntry& a, const IdentityEntry& b) { return a.pki_id < b.pki_id; });
+  return out;
+}
+
+template <typename Pred>
+std::vector<PkiId> IdentityMapper::sorted_ids_where(Pred&& pred) const {
+  std::vector<PkiId> out;
+  for (const Slot& s : slots_) {
+    if (s.credentials != nullptr && s.credentials->pki_id != self_pki_id_ && pred(s)) out.push_back(s.credentials->pki_id);
+  }
+  std::sort(out.begin(), out.end());
   return out;
 }
 
 std::vector<PkiId> IdentityMapper::unused_since(Time t) const {
-  std::vector<PkiId> out;
-  for (const auto& [pki, s] : entries_) {
-    if (pki != self_pki_id_ && s.last_access < t) out.push_back(pki);
-  }
-  return out;
+  return sorted_ids_where([t](const Slot& s) { return s.last_access < t; });
 }
 
 std::vector<PkiId> IdentityMapper::invalid_identities() {
+  // Validated in PKI-ID order, as the ordered listing always did (each check is charged).
   std::vector<PkiId> out;
-  for (const auto& [pki, s] : entries_) {
-    if (pki != self_pki_id_ && !mcs_.validate_identity(s.identity)) out.push_back(pki);
+  for (const PkiId& pki : sorted_ids_where([](const Slot&) { return true; })) {
+    if (!mcs_.validate_identity(stored(pki)->credentials->identity)) out.push_back(pki);
   }
   return out;
 }

@@ -15,7 +15,6 @@
 #pragma once
 
 #include <cstddef>
-#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -65,14 +64,27 @@ class IdentityMapper {
   const IdentityBytes* get(const PkiId& pki_id);
   // Lookup without touching last-access (for listings and traces).
   const IdentityBytes* peek(const PkiId& pki_id) const;
-  bool contains(const PkiId& pki_id) const { return entries_.count(pki_id) != 0; }
+  bool contains(const PkiId& pki_id) const { return stored(pki_id) != nullptr; }
+
+  // The enrolment record (identity, org) of a stored PKI-ID, refreshing its last-access
+  // time like every lookup; nullptr when unknown. Valid as long as the Pki.
+  const PeerCredentials* lookup(const PkiId& pki_id);
+  // lookup() without refreshing last access (to build such tables).
+  const PeerCredentials* peek_credentials(const PkiId& pki_id) const;
+  // Refreshes the last-access time of a stored identity whose record the caller already
+  // holds (a table built from lookup()s; see generation()). Same effect as lookup().
+  void touch(const PeerCredentials& c) { slots_[c.index].last_access = env_.now(); }
+  // Changes whenever an identity is added or removed: a table of records obtained from
+  // lookup() stays exact while the generation is unchanged.
+  std::uint64_t generation() const { return generation_; }
 
   // Removes `pki_id`; the own identity is never removed. Returns whether it was present.
   bool remove(const PkiId& pki_id);
 
   // spec §0.2: the org of a PKI-ID = SecurityAdvisor(identity looked up here); counts as
   // an access. nullopt when the identity is unknown (the peer is then "not eligible").
-  std::optional<std::string> org_of(const PkiId& pki_id);
+  // The view is of the PKI's enrolment record and stays valid as long as the Pki.
+  std::optional<std::string_view> org_of(const PkiId& pki_id);
   // The org of an identity not necessarily stored here.
   std::optional<std::string> org_of_identity(const IdentityBytes& identity) const;
 
@@ -89,20 +101,35 @@ class IdentityMapper {
   // (v1.0 daily re-validation, spec §2.11). Each check is charged to the peer.
   std::vector<PkiId> invalid_identities();
 
-  std::size_t size() const { return entries_.size(); }
+  std::size_t size() const { return size_; }
 
  private:
-  struct Stored {
-    IdentityBytes identity;
+  // One slot per identity the PKI has enrolled, indexed by PeerCredentials::index.
+  // The identity and its org are the PKI's enrolment record, shared by every peer's
+  // mapper rather than copied into each (1,000 peers × 1,000 identities), and the org is
+  // resolved once at put instead of on every lookup. Exact: put() only stores identities
+  // that ValidateIdentity accepted, i.e. enrolled ones, whose bytes equal the record's.
+  struct Slot {
+    const PeerCredentials* credentials = nullptr;  // null: not stored
     Time last_access;
   };
+  // The slot of a stored PKI-ID, or null. PKI-ID -> record goes through the PKI's shared
+  // index, which every peer uses and which therefore stays in cache.
+  const Slot* stored(const PkiId& pki_id) const;
+  Slot* stored(const PkiId& pki_id);
+  // PKI-IDs other than self, ordered, whose slot matches `pred(slot)`.
+  template <typename Pred>
+  std::vector<PkiId> sorted_ids_where(Pred&& pred) const;
 
   Env& env_;
   MessageCryptoService& mcs_;
   const Pki& advisor_;
   PkiId self_pki_id_;
   IdentityBytes self_identity_;
-  std::map<PkiId, Stored> entries_;
+  // Listings sort by PKI-ID (they run every 10 min or 24 h).
+  std::vector<Slot> slots_;
+  std::size_t size_ = 0;
+  std::uint64_t generation_ = 0;
 };
 
 std::string_view to_string(IdentityMapper::PutResult r);

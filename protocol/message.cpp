@@ -441,11 +441,13 @@ std::uint64_t secret_digest(std::string_view internal_endpoint) {
 // Envelope
 
 Envelope::Envelope(Private, std::shared_ptr<const GossipMessage> msg, Signature signature,
-                   std::optional<SecretEnvelope> secret)
-    : msg_(std::move(msg)), signature_(std::move(signature)), secret_(std::move(secret)) {
+                   std::optional<SecretEnvelope> secret, std::optional<std::uint64_t> known_payload_digest)
+    : msg_(std::move(msg)),
+      signature_(std::move(signature)),
+      secret_(std::move(secret)),
+      payload_digest_(known_payload_digest) {
   GS_ASSERT(msg_ != nullptr, "Envelope without a GossipMessage");
   kind_ = kind_of(*msg_);
-  payload_digest_ = gs::proto::payload_digest(*msg_);
   const std::uint64_t payload = gossip_message_bytes(*msg_);
   payload_bytes_ = checked_u32(payload);
   // spec §1.1: Envelope { bytes payload = 1; bytes signature = 2; SecretEnvelope secret_envelope = 3; }
@@ -454,9 +456,15 @@ Envelope::Envelope(Private, std::shared_ptr<const GossipMessage> msg, Signature 
   wire_bytes_ = checked_u32(wire);
 }
 
+std::uint64_t Envelope::payload_digest() const {
+  if (!payload_digest_) payload_digest_ = gs::proto::payload_digest(*msg_);
+  return *payload_digest_;
+}
+
 EnvelopePtr Envelope::make(std::shared_ptr<const GossipMessage> msg, Signature signature,
-                           std::optional<SecretEnvelope> secret) {
-  return std::make_shared<const Envelope>(Private{}, std::move(msg), std::move(signature), std::move(secret));
+                           std::optional<SecretEnvelope> secret, std::optional<std::uint64_t> known_payload_digest) {
+  return std::make_shared<const Envelope>(Private{}, std::move(msg), std::move(signature), std::move(secret),
+                                          known_payload_digest);
 }
 
 EnvelopePtr Envelope::make_unsigned(GossipMessage msg) {
@@ -467,7 +475,9 @@ EnvelopePtr strip_secret(const EnvelopePtr& e) {
   if (!e || !e->secret()) return e;
   // spec §2.8: strip the SecretEnvelope for peers of other orgs; the shared original
   // keeps its secret (latest clones; v1.0 mutated — same bytes reach each recipient).
-  return Envelope::make(e->msg_ptr(), e->signature(), std::nullopt);
+  // Same payload, hence the same digest.
+  if (!e->stripped_) e->stripped_ = Envelope::make(e->msg_ptr(), e->signature(), std::nullopt, e->payload_digest_);
+  return e->stripped_;
 }
 
 WirePacket to_packet(const EnvelopePtr& e) {
@@ -579,6 +589,15 @@ InvalidationResult replacement_policy(const GossipMessage& this_msg, const Gossi
     return same_peer_timestamps(a->pki_id, a->timestamp, b->pki_id, b->timestamp);
   }
   return InvalidationResult::NO_ACTION;
+}
+
+std::optional<InvalidationKey> invalidation_key(const GossipMessage& m) {
+  // Exactly the kinds replacement_policy compares by PKI-ID, each only with its own kind.
+  if (const auto* a = m.get_if<AliveMessage>()) return InvalidationKey{MessageKind::alive, a->membership.pki_id};
+  if (const auto* si = m.get_if<StateInfo>()) return InvalidationKey{MessageKind::state_info, si->pki_id};
+  if (const auto* p = m.get_if<PeerIdentity>()) return InvalidationKey{MessageKind::peer_identity, p->pki_id};
+  if (const auto* l = m.get_if<LeadershipMessage>()) return InvalidationKey{MessageKind::leadership, l->pki_id};
+  return std::nullopt;
 }
 
 // ---------------------------------------------------------------------------------------

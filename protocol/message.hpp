@@ -273,9 +273,12 @@ MessageKind kind_of(const GossipMessage& m);
 class Envelope {
  public:
   // Wraps `msg`. Use crypto.hpp's MessageCryptoService to produce signed envelopes;
-  // make_unsigned() is Fabric's no-op signing.
+  // make_unsigned() is Fabric's no-op signing. A caller that has just computed
+  // payload_digest(*msg) (to sign it) may hand it over as `known_payload_digest`; it
+  // must be exactly that value.
   static EnvelopePtr make(std::shared_ptr<const GossipMessage> msg, Signature signature,
-                          std::optional<SecretEnvelope> secret = std::nullopt);
+                          std::optional<SecretEnvelope> secret = std::nullopt,
+                          std::optional<std::uint64_t> known_payload_digest = std::nullopt);
   static EnvelopePtr make_unsigned(GossipMessage msg);
 
   const GossipMessage& msg() const { return *msg_; }
@@ -285,7 +288,10 @@ class Envelope {
   MessageKind kind() const { return kind_; }
 
   // Digest of the serialized GossipMessage: what a signature over it must carry.
-  std::uint64_t payload_digest() const { return payload_digest_; }
+  // Computed on first use and then cached: only signed envelopes are ever verified, and
+  // the digest of an unsigned composite message (a MembershipResponse carrying a
+  // thousand alive messages) would cost a full text rendering of all of them.
+  std::uint64_t payload_digest() const;
   // Size of the serialized GossipMessage (Envelope.payload).
   std::uint32_t payload_bytes() const { return payload_bytes_; }
   // Size of the whole serialized Envelope: what travels on the wire.
@@ -299,20 +305,28 @@ class Envelope {
   // The private constructor is reachable only through make(); public for make_shared.
   struct Private {};
   Envelope(Private, std::shared_ptr<const GossipMessage> msg, Signature signature,
-           std::optional<SecretEnvelope> secret);
+           std::optional<SecretEnvelope> secret, std::optional<std::uint64_t> known_payload_digest);
 
  private:
+  friend EnvelopePtr strip_secret(const EnvelopePtr& e);
+
   std::shared_ptr<const GossipMessage> msg_;
   Signature signature_;
   std::optional<SecretEnvelope> secret_;
   MessageKind kind_;
-  std::uint64_t payload_digest_;
   std::uint32_t payload_bytes_;
   std::uint32_t wire_bytes_;
+  // Caches that do not change what the envelope is (single-threaded: a run never shares
+  // envelopes across threads). The digest is a pure function of msg_; the stripped
+  // variant (spec §2.8) is made once per envelope and shared by every membership
+  // response and forward that needs it, instead of one copy per recipient.
+  mutable std::optional<std::uint64_t> payload_digest_;
+  mutable EnvelopePtr stripped_;
 };
 
 // spec §2.8: the envelope as sent to a peer of another org: SecretEnvelope removed.
-// Returns `e` itself when it has no secret; otherwise a new Envelope sharing the payload.
+// Returns `e` itself when it has no secret; otherwise an Envelope sharing the payload
+// (made on the first call, the same object on later calls).
 EnvelopePtr strip_secret(const EnvelopePtr& e);
 
 // Digest of a GossipMessage's content as its signer would hash it (deterministic,
@@ -353,12 +367,28 @@ InvalidationResult compare_timestamps(const PeerTime& this_ts, const PeerTime& t
 // spec §1.5 policy(this = new, that = stored) with K = dataBlockStorageSize.
 InvalidationResult replacement_policy(const GossipMessage& this_msg, const GossipMessage& that_msg,
                                       std::uint64_t k);
+// The invalidation key of a message (spec §1.5): alive, StateInfo, leadership and
+// PeerIdentity messages are compared (INVALIDATES / INVALIDATED) only with messages of
+// the same kind and PKI-ID; with every other message the policy says NO_ACTION. Data
+// messages (compared by sequence window) and all other kinds have no key. The view
+// points into the message.
+struct InvalidationKey {
+  MessageKind kind;
+  std::string_view pki_id;
+  friend bool operator==(const InvalidationKey&, const InvalidationKey&) = default;
+};
+std::optional<InvalidationKey> invalidation_key(const GossipMessage& m);
+
 // Fabric's NewGossipMessageComparator(K) as a callable over envelopes (for MessageStore).
 struct MessageComparator {
   std::uint64_t k = 0;
   InvalidationResult operator()(const EnvelopePtr& this_msg, const EnvelopePtr& that_msg) const {
     return replacement_policy(this_msg->msg(), that_msg->msg(), k);
   }
+};
+// invalidation_key over envelopes (MessageStore's index for MessageComparator stores).
+struct MessageKeyOf {
+  std::optional<InvalidationKey> operator()(const EnvelopePtr& m) const { return invalidation_key(m->msg()); }
 };
 
 // ---------------------------------------------------------------------------------------

@@ -167,3 +167,67 @@ TEST_CASE("msgstore: alive store keeps the newest message per PKI-ID (spec §4.3
   CHECK(store.get()[0]->get_if<AliveMessage>()->membership.pki_id == "b");
   CHECK(store.get()[1]->get_if<AliveMessage>()->timestamp.seq_num == 2);
 }
+
+// The key index (MessageKeyOf) against the plain scan of spec §4.1 as the reference: the
+// same random operations on two stores, one indexed and one not, must give the same
+// answers, the same contents in the same order, and the same callbacks in the same order.
+TEST_CASE("msgstore: the invalidation-key index behaves exactly like Fabric's scan (property)") {
+  FakeEnv env;
+  struct Log {
+    std::vector<EnvelopePtr> triggered, expired;
+  };
+  Log indexed_log, scanned_log;
+  auto make = [&env](Log& log, GossipMessageStore::KeyOf key_of) {
+    return std::make_unique<GossipMessageStore>(
+        MessageComparator{2}, [&log](const EnvelopePtr& m) { log.triggered.push_back(m); },
+        GossipMessageStore::Expiration{&env, 10_s, [&log](const EnvelopePtr& m) { log.expired.push_back(m); },
+                                       "test.expire"},
+        std::move(key_of));
+  };
+  const auto indexed = make(indexed_log, MessageKeyOf{});
+  const auto scanned = make(scanned_log, {});
+
+  std::uint64_t state = 12345;
+  auto next = [&state](std::uint64_t n) {  // a small LCG: the test's own, reproducible draws
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (state >> 33) % n;
+  };
+  const std::vector<PkiId> ids{"a", "b", "c", "d", "e"};
+  auto random_message = [&]() -> EnvelopePtr {
+    const PkiId& pki = ids[next(ids.size())];
+    const PeerTime ts{next(2), next(6)};
+    switch (next(5)) {
+      case 0: return Envelope::make_unsigned(GossipMessage{0, "", Tag::EMPTY, AliveMessage{Member{"ep", "", pki}, ts, ""}});
+      case 1: return Envelope::make_unsigned(GossipMessage{0, "", Tag::CHAN_OR_ORG, StateInfo{"", ts, pki, "mac", {}}});
+      case 2: return Envelope::make_unsigned(GossipMessage{0, "", Tag::ORG_ONLY, PeerIdentity{pki, "cert"}});
+      case 3: return Envelope::make_unsigned(GossipMessage{0, "ch", Tag::CHAN_AND_ORG, LeadershipMessage{pki, ts, next(2) == 1}});
+      default: return block_msg(next(8));
+    }
+  };
+
+  for (int step = 0; step < 20000; ++step) {
+    const EnvelopePtr m = random_message();
+    switch (next(8)) {
+      case 0: CHECK(indexed->check_valid(m) == scanned->check_valid(m)); break;
+      case 1: {
+        const PkiId& pki = ids[next(ids.size())];
+        auto pred = [&pki](const EnvelopePtr& e) {
+          const auto key = invalidation_key(e->msg());
+          return key && key->pki_id == pki;
+        };
+        indexed->purge(pred);
+        scanned->purge(pred);
+        break;
+      }
+      case 2: env.advance(Duration::milliseconds(static_cast<std::int64_t>(next(3000)))); break;
+      default: REQUIRE(indexed->add(m) == scanned->add(m));
+    }
+    REQUIRE(indexed->get() == scanned->get());
+    REQUIRE(indexed->size_including_expired() == scanned->size_including_expired());
+    REQUIRE(indexed_log.triggered == scanned_log.triggered);
+    REQUIRE(indexed_log.expired == scanned_log.expired);
+  }
+  // The run exercised every path: evictions, rejections, expiry and silent removal.
+  CHECK(indexed_log.triggered.size() > 100);
+  CHECK(indexed_log.expired.size() > 100);
+}
