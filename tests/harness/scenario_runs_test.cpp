@@ -165,12 +165,24 @@ TEST_CASE("example scenario large-1000 loads", "[scenario][examples]") {
   CHECK(s.orgs.size() == 10);
 }
 
-TEST_CASE("example scenario large-1000 runs (shortened)", "[.][large]") {
-  Run r(from_file("large-1000.yaml", {{"duration", "3s"}, {"workload.start", "1s"}, {"workload.block_interval", "500ms"}}));
+// The first 2 s of the 1,000-peer scenario (≈0.4 M events, a few seconds of wall time): every
+// peer bootstraps, leaders receive the orderer's blocks, and views are forming. Push has not
+// started yet — channel membership comes from StateInfo messages, first published at 4 s
+// (publishStateInfoInterval) — and the alive/StateInfo storm that follows (15 M events by
+// 5 s) is too long for the suite: results/benchmarks.md has the figures.
+TEST_CASE("example scenario large-1000 runs (shortened)", "[scenario][examples][large]") {
+  Run r(from_file("large-1000.yaml", {{"duration", "2s"}, {"workload.start", "500ms"}, {"workload.block_interval", "500ms"}}));
   r.finish();
   WARN(figures(r.report));
   CHECK(r.report["peers"]["count"] == 1000);
-  CHECK(r.report["blocks"]["injected"] == 5);
+  CHECK(r.report["peers"]["crashed_at_end"] == 0);
+  CHECK(r.report["blocks"]["injected"] == 4);
+  CHECK(r.report["blocks"]["via"]["orderer"] == 10 * 4);  // one static leader per org
+  CHECK(r.report["blocks"]["via"]["push"] == 0);          // no StateInfo before 4 s: no channel members to push to
+  // 1,000 views of up to 999 members are forming: many already exact, not all.
+  const double accuracy = r.report["membership"]["final_accuracy"].get<double>();
+  CHECK(accuracy > 0.1);
+  CHECK(accuracy < 1.0);
 }
 
 // ---------------------------------------------------------------------------------------
