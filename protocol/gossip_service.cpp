@@ -346,12 +346,15 @@ void GossipService::route_blocks(const std::vector<const Emitted*>& msgs, bool l
 void GossipService::route_state_info(const Emitted& e) {
   const auto& si = *e.msg->msg().get_if<StateInfo>();
   GossipChannel* gc = channel_by_mac(si.pki_id, si.channel_mac);
-  Endpoint origin_external;
-  if (si.pki_id == setup_.self.pki_id) origin_external = setup_.external_endpoint;
-  else if (auto m = discovery_->lookup(si.pki_id)) origin_external = m->endpoint;
+  bool origin_external = false;  // the originating peer has an external endpoint
+  if (si.pki_id == setup_.self.pki_id) {
+    origin_external = !setup_.external_endpoint.empty();
+  } else if (const NetworkMember* m = discovery_->find(si.pki_id)) {
+    origin_external = !m->endpoint.empty();
+  }
   // The filter is is_in_my_org, or gc->is_member_in_chan (org known and in the channel).
   std::vector<bool> allowed(pki_.org_count(), false);
-  if (gc != nullptr && !origin_external.empty()) {
+  if (gc != nullptr && origin_external) {
     for (std::uint32_t org = 0; org < allowed.size(); ++org) allowed[org] = gc->is_org_in_channel(pki_.org_name(org));
   } else {
     allowed[my_org_index_] = true;
