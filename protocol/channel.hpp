@@ -17,6 +17,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "base/time.hpp"
@@ -258,7 +259,9 @@ class GossipChannel {
   std::unique_ptr<PullMediator> block_puller_;
   GossipMessageStore block_store_;
   GossipMessageStore state_info_cache_;
-  std::map<PkiId, EnvelopePtr> state_info_by_pki_id_;  // the cache's PKI-ID index
+  // The cache's PKI-ID index: lookups only (every StateInfo received and every
+  // eligibility check), never iterated.
+  std::unordered_map<PkiId, EnvelopePtr> state_info_by_pki_id_;
   GossipMessageStore leader_store_;
 
   TimerHandle publish_timer_;

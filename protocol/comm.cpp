@@ -61,20 +61,24 @@ Comm::~Comm() {
 // Sending (spec §9.3)
 
 void Comm::send(const EnvelopePtr& envelope, const std::vector<RemotePeer>& peers) {
-  for (const RemotePeer& p : peers) send_one(envelope, p);
+  for (const RemotePeer& p : peers) send_one(envelope, p.endpoint, p.pki_id);
 }
 
-void Comm::send(const EnvelopePtr& envelope, const RemotePeer& peer) { send_one(envelope, peer); }
+void Comm::send(const EnvelopePtr& envelope, const RemotePeer& peer) { send_one(envelope, peer.endpoint, peer.pki_id); }
 
-void Comm::send_one(const EnvelopePtr& envelope, const RemotePeer& peer) {
+void Comm::send(const EnvelopePtr& envelope, const Endpoint& endpoint, const PkiId& pki_id) {
+  send_one(envelope, endpoint, pki_id);
+}
+
+void Comm::send_one(const EnvelopePtr& envelope, const Endpoint& endpoint, const PkiId& pki_id) {
   GS_ASSERT(envelope != nullptr, "send(null)");
-  if (stopped_ || peer.pki_id == self_pki_id()) return;
-  if (const auto reg = by_pki_.find(peer.pki_id); reg != by_pki_.end()) {
+  if (stopped_ || pki_id == self_pki_id()) return;
+  if (const auto reg = by_pki_.find(pki_id); reg != by_pki_.end()) {
     write_msg(reg->second, envelope);
     return;
   }
   // spec §9.5: creation is serialised per PKI-ID; messages wait for it in the send buffer.
-  if (const auto cr = creating_.find(peer.pki_id); cr != creating_.end()) {
+  if (const auto cr = creating_.find(pki_id); cr != creating_.end()) {
     Attempt& a = attempts_.at(cr->second);
     if (a.queue.size() >= config_.send_buff_size) {
       ++stats_.of(envelope->kind()).dropped_overflow;  // spec §9.3: silent drop
@@ -87,12 +91,12 @@ void Comm::send_one(const EnvelopePtr& envelope, const RemotePeer& peer) {
   const std::uint64_t id = next_attempt_id_++;
   Attempt& a = attempts_[id];
   a.purpose = Purpose::send;
-  a.endpoint = peer.endpoint;
-  a.expected = peer.pki_id;
+  a.endpoint = endpoint;
+  a.expected = pki_id;
   a.dial_deadline = env_.now() + config_.dial_timeout;
   a.next_backoff = config_.dial_retry_backoff;
   a.queue.push_back(envelope);
-  creating_[peer.pki_id] = id;
+  creating_[pki_id] = id;
   dial(id);
 }
 

@@ -178,6 +178,8 @@ class Comm final : public TransportHandler {
   // PKI-ID and sends after stop() are ignored.
   void send(const EnvelopePtr& envelope, const std::vector<RemotePeer>& peers);
   void send(const EnvelopePtr& envelope, const RemotePeer& peer);
+  // The same without building a RemotePeer (routing sends to members it already holds).
+  void send(const EnvelopePtr& envelope, const Endpoint& endpoint, const PkiId& pki_id);
 
   // spec §9.4 Probe: dial + Ping only; ok ⇔ reachable. `done` runs exactly once.
   void probe(const Endpoint& endpoint, ProbeDone done);
@@ -248,7 +250,7 @@ class Comm final : public TransportHandler {
     std::shared_ptr<const ConnectionInfo> info;
   };
 
-  void send_one(const EnvelopePtr& envelope, const RemotePeer& peer);
+  void send_one(const EnvelopePtr& envelope, const Endpoint& endpoint, const PkiId& pki_id);
   std::uint64_t start_attempt(Purpose purpose, const Endpoint& endpoint, const PkiId& expected, ProbeDone done);
   void dial(std::uint64_t attempt_id);
   void handle_dial_done(std::uint64_t attempt_id, ConnId conn, bool ok, DialError err);

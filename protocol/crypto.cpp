@@ -48,7 +48,9 @@ const PeerCredentials& Pki::enroll(const std::string& peer_name, const std::stri
   GS_ASSERT(by_identity_.count(c.identity) == 0, "Pki: identity of {} not unique", peer_name);
   GS_ASSERT(by_pki_id_.count(c.pki_id) == 0, "Pki: PKI-ID of {} not unique", peer_name);
   c.index = static_cast<std::uint32_t>(by_name_.size());
-  c.org_index = org_index_.try_emplace(org, static_cast<std::uint32_t>(org_index_.size())).first->second;
+  const auto [org_it, new_org] = org_index_.try_emplace(org, static_cast<std::uint32_t>(org_names_.size()));
+  if (new_org) org_names_.push_back(org);
+  c.org_index = org_it->second;
   const PeerCredentials& stored = by_name_.emplace(peer_name, std::move(c)).first->second;
   by_identity_.emplace(stored.identity, &stored);
   by_pki_id_.emplace(stored.pki_id, &stored);

@@ -27,6 +27,7 @@
 #include <string_view>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include "base/time.hpp"
 #include "protocol/env.hpp"
@@ -92,7 +93,8 @@ class Pki {
   std::optional<std::string> org_of_identity(const IdentityBytes& identity) const;
   // Enrolled peers and distinct orgs so far (bounds of PeerCredentials::index/org_index).
   std::size_t size() const { return by_name_.size(); }
-  std::size_t org_count() const { return org_index_.size(); }
+  std::size_t org_count() const { return org_names_.size(); }
+  const std::string& org_name(std::uint32_t org_index) const { return org_names_.at(org_index); }
 
   // --- failure injection (scenario events) ---------------------------------------------
   // Revocation/expiry: ValidateIdentity fails, and so does Verify with that identity.
@@ -123,6 +125,7 @@ class Pki {
   std::unordered_map<IdentityBytes, const PeerCredentials*> by_identity_;
   std::unordered_map<PkiId, const PeerCredentials*> by_pki_id_;
   std::map<std::string, std::uint32_t> org_index_;
+  std::vector<std::string> org_names_;  // by org_index
   std::set<PkiId> revoked_;
   std::set<PkiId> bad_signers_;
   std::set<std::pair<std::string, PkiId>> denied_;

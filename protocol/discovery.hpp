@@ -80,7 +80,13 @@ class Discovery {
  public:
   virtual ~Discovery() = default;
   // spec §6.2: self if `pki` is ours, else any known member, alive or dead.
-  virtual std::optional<NetworkMember> lookup(const PkiId& pki) const = 0;
+  std::optional<NetworkMember> lookup(const PkiId& pki) const {
+    const NetworkMember* m = find(pki);
+    if (m == nullptr) return std::nullopt;
+    return *m;
+  }
+  // lookup() without a copy; the pointer is valid until discovery next changes.
+  virtual const NetworkMember* find(const PkiId& pki) const = 0;
   virtual NetworkMember self() const = 0;
   virtual void update_metadata(Bytes metadata) = 0;
   virtual void update_endpoint(Endpoint endpoint) = 0;

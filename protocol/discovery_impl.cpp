@@ -81,11 +81,10 @@ DiscoveryImpl::DiscoveryImpl(Env& env, const GossipConfig& cfg, NetworkMember se
 
 DiscoveryImpl::~DiscoveryImpl() { stop(); }
 
-std::optional<NetworkMember> DiscoveryImpl::lookup(const PkiId& pki) const {
-  if (pki == self_.pki_id) return self();
+const NetworkMember* DiscoveryImpl::find(const PkiId& pki) const {
+  if (pki == self_.pki_id) return &self_;
   const auto it = id2member_.find(pki);
-  if (it == id2member_.end()) return std::nullopt;
-  return it->second;
+  return it == id2member_.end() ? nullptr : &it->second;
 }
 
 NetworkMember DiscoveryImpl::self() const { return self_; }

@@ -82,7 +82,7 @@ class DiscoveryImpl final : public Discovery {
   DiscoveryImpl& operator=(const DiscoveryImpl&) = delete;
 
   // --- Discovery ---------------------------------------------------------------------
-  std::optional<NetworkMember> lookup(const PkiId& pki) const override;
+  const NetworkMember* find(const PkiId& pki) const override;
   NetworkMember self() const override;
   void update_metadata(Bytes metadata) override;
   void update_endpoint(Endpoint endpoint) override;

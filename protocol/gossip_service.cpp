@@ -118,11 +118,8 @@ void GossipService::send(GossipMessage msg, const std::vector<RemotePeer>& peers
   comm_->send(Envelope::make_unsigned(std::move(msg)), peers);
 }
 
-void GossipService::send_to(const EnvelopePtr& msg, const std::vector<NetworkMember>& peers) {
-  std::vector<RemotePeer> remotes;
-  remotes.reserve(peers.size());
-  for (const NetworkMember& p : peers) remotes.push_back(p.remote_peer());
-  comm_->send(msg, remotes);
+void GossipService::send_to(const EnvelopePtr& msg, const Chosen& peers) {
+  for (const NetworkMember* p : peers) comm_->send(msg, p->preferred_endpoint(), p->pki_id);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -221,30 +218,57 @@ std::optional<std::string_view> GossipService::org_of(const PkiId& pki) { return
 
 bool GossipService::is_in_my_org(const NetworkMember& m) { return org_of(m.pki_id) == setup_.self.org; }
 
-std::optional<std::uint32_t> GossipService::org_at(const MembershipView& view, std::size_t i) {
+const GossipService::RoutingTable& GossipService::routing_table(const MembershipView& view) {
   if (routing_.view != view || routing_.identities_generation != idmapper_->generation()) {
     routing_.view = view;
     routing_.identities_generation = idmapper_->generation();
     routing_.identities.clear();
-    for (const NetworkMember& m : *view) routing_.identities.push_back(idmapper_->peek_credentials(m.pki_id));
+    for (const NetworkMember& m : *view) {
+      const PeerCredentials* c = idmapper_->peek_credentials(m.pki_id);
+      routing_.identities.push_back(c == nullptr ? MemberIdentity{} : MemberIdentity{c->index, c->org_index});
+    }
   }
-  const PeerCredentials* c = routing_.identities[i];
-  if (c == nullptr) return std::nullopt;
-  idmapper_->touch(*c);
-  return c->org_index;
+  return routing_;
 }
 
 // spec §2.4 SelectPeers: candidates in pool order; all of them when at most k, else k
 // distinct ones uniformly at random. Every forwarded message filters the whole
-// membership, so candidates are pointers into the pool (in a buffer kept between calls)
-// and only the chosen members are copied.
+// membership, so candidates are pointers into the pool (in a buffer kept between calls);
+// the result points into the pool too, valid while the caller holds it.
 template <typename Pred>
-std::vector<NetworkMember> GossipService::select_peers(std::size_t k, const std::vector<NetworkMember>& pool,
-                                                       Pred&& pred) {
+GossipService::Chosen GossipService::select_peers(std::size_t k, const std::vector<NetworkMember>& pool, Pred&& pred) {
   std::vector<const NetworkMember*>& candidates = candidates_buffer_;
   candidates.clear();
-  for (std::size_t i = 0; i < pool.size(); ++i)
-    if (pred(pool[i], i)) candidates.push_back(&pool[i]);
+  for (const NetworkMember& m : pool)
+    if (pred(m)) candidates.push_back(&m);
+  return choose(k);
+}
+
+// SelectPeers with the filter "not excluded (latest, §2.6), identity known, and org in
+// `allowed`" (indexed by PeerCredentials::org_index): what the org-based routing filters
+// are. It does what evaluating org_of(member) per member would: every member that is
+// not excluded has its identity looked up, refreshing its last access (spec §2.11) —
+// from the routing table, with the clock read once.
+GossipService::Chosen GossipService::select_by_org(std::size_t k, const MembershipView& view,
+                                                   const std::vector<bool>& allowed, const Emitted* e) {
+  const RoutingTable& table = routing_table(view);
+  const std::vector<NetworkMember>& pool = *view;
+  const Time now = env_.now();
+  std::vector<const NetworkMember*>& candidates = candidates_buffer_;
+  candidates.clear();
+  for (std::size_t i = 0; i < pool.size(); ++i) {
+    if (e != nullptr && excluded(*e, pool[i])) continue;
+    const MemberIdentity& id = table.identities[i];
+    if (id.index == MemberIdentity::kUnknown) continue;
+    idmapper_->touch(id.index, now);
+    if (allowed[id.org_index]) candidates.push_back(&pool[i]);
+  }
+  return choose(k);
+}
+
+// The end of SelectPeers over candidates_buffer_.
+GossipService::Chosen GossipService::choose(std::size_t k) {
+  std::vector<const NetworkMember*>& candidates = candidates_buffer_;
   if (candidates.size() > k) {
     Rng& rng = env_.rng(RngPurpose::routing);
     // Partial Fisher–Yates: the first k slots end up a uniform k-subset.
@@ -252,10 +276,7 @@ std::vector<NetworkMember> GossipService::select_peers(std::size_t k, const std:
       std::swap(candidates[i], candidates[i + rng.below(candidates.size() - i)]);
     candidates.resize(k);
   }
-  std::vector<NetworkMember> out;
-  out.reserve(candidates.size());
-  for (const NetworkMember* m : candidates) out.push_back(*m);
-  return out;
+  return Chosen(candidates.begin(), candidates.end());
 }
 
 void GossipService::gossip_batch(const std::vector<Emitted>& batch) {
@@ -304,10 +325,10 @@ void GossipService::route_blocks(const std::vector<const Emitted*>& msgs, bool l
   for (const std::string& ch : order) {
     GossipChannel* gc = channel(ch);
     if (gc == nullptr) continue;  // unknown channel: dropped
-    auto eligible = [this, gc](const NetworkMember& m, std::size_t) {
+    auto eligible = [this, gc](const NetworkMember& m) {
       return gc->eligible_for_channel(m.pki_id) && gc->is_member_in_chan(m.pki_id) && is_in_my_org(m);
     };
-    std::vector<NetworkMember> shared;
+    Chosen shared;
     if (!per_message) shared = select_peers(k, membership, eligible);
     for (const Emitted* e : msgs) {
       if (e->msg->msg().channel != ch) continue;
@@ -315,8 +336,7 @@ void GossipService::route_blocks(const std::vector<const Emitted*>& msgs, bool l
         send_to(e->msg, shared);
         continue;
       }
-      send_to(e->msg, select_peers(k, membership,
-                                   [&](const NetworkMember& m, std::size_t i) { return !excluded(*e, m) && eligible(m, i); }));
+      send_to(e->msg, select_peers(k, membership, [&](const NetworkMember& m) { return !excluded(*e, m) && eligible(m); }));
     }
   }
 }
@@ -326,25 +346,20 @@ void GossipService::route_blocks(const std::vector<const Emitted*>& msgs, bool l
 void GossipService::route_state_info(const Emitted& e) {
   const auto& si = *e.msg->msg().get_if<StateInfo>();
   GossipChannel* gc = channel_by_mac(si.pki_id, si.channel_mac);
-  Endpoint origin_external;
-  if (si.pki_id == setup_.self.pki_id) origin_external = setup_.external_endpoint;
-  else if (auto m = discovery_->lookup(si.pki_id)) origin_external = m->endpoint;
-  const bool by_channel = gc != nullptr && !origin_external.empty();
-  // by_channel: gc->is_member_in_chan(pki), i.e. the member's org is known and in the
-  // channel, answered once per org for this message.
-  enum : std::int8_t { unknown = -1 };
-  std::vector<std::int8_t> org_in_channel(by_channel ? pki_.org_count() : 0, unknown);
-  const MembershipView view = discovery_->membership();
-  auto selector = [&](std::size_t i) {
-    const std::optional<std::uint32_t> org = org_at(view, i);
-    if (!org) return false;
-    if (!by_channel) return *org == my_org_index_;
-    std::int8_t& in = org_in_channel[*org];
-    if (in == unknown) in = gc->is_org_in_channel(routing_.identities[i]->org) ? 1 : 0;
-    return in == 1;
-  };
-  send_to(e.msg, select_peers(setup_.config.propagate_peer_num, *view,
-                              [&](const NetworkMember& m, std::size_t i) { return !excluded(e, m) && selector(i); }));
+  bool origin_external = false;  // the originating peer has an external endpoint
+  if (si.pki_id == setup_.self.pki_id) {
+    origin_external = !setup_.external_endpoint.empty();
+  } else if (const NetworkMember* m = discovery_->find(si.pki_id)) {
+    origin_external = !m->endpoint.empty();
+  }
+  // The filter is is_in_my_org, or gc->is_member_in_chan (org known and in the channel).
+  std::vector<bool> allowed(pki_.org_count(), false);
+  if (gc != nullptr && origin_external) {
+    for (std::uint32_t org = 0; org < allowed.size(); ++org) allowed[org] = gc->is_org_in_channel(pki_.org_name(org));
+  } else {
+    allowed[my_org_index_] = true;
+  }
+  send_to(e.msg, select_by_org(setup_.config.propagate_peer_num, discovery_->membership(), allowed, &e));
 }
 
 // Group 4: org-restricted messages and own-org alive messages without an external
@@ -352,16 +367,14 @@ void GossipService::route_state_info(const Emitted& e) {
 void GossipService::route_org_restricted(const std::vector<const Emitted*>& msgs) {
   if (msgs.empty()) return;
   const MembershipView view = discovery_->membership();
-  auto mine = [&](std::size_t i) { return org_at(view, i) == my_org_index_; };
+  std::vector<bool> mine(pki_.org_count(), false);
+  mine[my_org_index_] = true;
   if (!is_latest(setup_.config.profile)) {
-    const std::vector<NetworkMember> peers =
-        select_peers(setup_.config.propagate_peer_num, *view, [&](const NetworkMember&, std::size_t i) { return mine(i); });
+    const Chosen peers = select_by_org(setup_.config.propagate_peer_num, view, mine, nullptr);
     for (const Emitted* e : msgs) send_to(e->msg, peers);
     return;
   }
-  for (const Emitted* e : msgs)
-    send_to(e->msg, select_peers(setup_.config.propagate_peer_num, *view,
-                                 [&](const NetworkMember& m, std::size_t i) { return !excluded(*e, m) && mine(i); }));
+  for (const Emitted* e : msgs) send_to(e->msg, select_by_org(setup_.config.propagate_peer_num, view, mine, e));
 }
 
 // Group 5: alive messages, by the origin-org policy (spec §2.8 peersByOriginOrgPolicy:
@@ -372,25 +385,27 @@ void GossipService::route_alive(const Emitted& e) {
   if (alive == nullptr) return;  // anything else here is a bug in Fabric too: logged and dropped
   const PeerCredentials* origin = idmapper_->lookup(alive->membership.pki_id);
   const MembershipView view = discovery_->membership();
-  auto policy = [&](std::size_t i) {
-    if (origin == nullptr) return false;
-    if (origin->org_index == my_org_index_) return true;
-    const std::optional<std::uint32_t> org = org_at(view, i);
-    return org == my_org_index_ || org == origin->org_index;
-  };
-  send_and_filter_secrets(e.msg, select_peers(setup_.config.propagate_peer_num, *view,
-                                              [&](const NetworkMember& m, std::size_t i) { return !excluded(e, m) && policy(i); }));
+  const std::size_t k = setup_.config.propagate_peer_num;
+  if (origin == nullptr) return;  // nobody: no candidates, hence no draws and no sends
+  if (origin->org_index == my_org_index_) {  // everybody but the excluded sender (no lookups)
+    send_and_filter_secrets(e.msg, select_peers(k, *view, [&](const NetworkMember& m) { return !excluded(e, m); }));
+    return;
+  }
+  std::vector<bool> allowed(pki_.org_count(), false);
+  allowed[my_org_index_] = true;
+  allowed[origin->org_index] = true;
+  send_and_filter_secrets(e.msg, select_by_org(k, view, allowed, &e));
 }
 
 // spec §2.8 sendAndFilterSecrets. v1.0 strips the secret by mutating the shared envelope;
 // messages here are immutable, so a stripped copy sharing the payload is sent instead.
-void GossipService::send_and_filter_secrets(const EnvelopePtr& alive, const std::vector<NetworkMember>& peers) {
+void GossipService::send_and_filter_secrets(const EnvelopePtr& alive, const Chosen& peers) {
   const PkiId& origin = alive->msg().get_if<AliveMessage>()->membership.pki_id;
   const bool origin_mine = org_of(origin) == setup_.self.org;
-  for (const NetworkMember& p : peers) {
-    if (!origin_mine && p.endpoint.empty()) continue;
-    const bool peer_mine = is_in_my_org(p);
-    comm_->send(peer_mine ? alive : strip_secret(alive), p.remote_peer());
+  for (const NetworkMember* p : peers) {
+    if (!origin_mine && p->endpoint.empty()) continue;
+    const bool peer_mine = is_in_my_org(*p);
+    comm_->send(peer_mine ? alive : strip_secret(alive), p->preferred_endpoint(), p->pki_id);
   }
 }
 

@@ -127,13 +127,13 @@ class GossipService {
   void route_state_info(const Emitted& e);
   void route_org_restricted(const std::vector<const Emitted*>& msgs);
   void route_alive(const Emitted& e);
-  void send_and_filter_secrets(const EnvelopePtr& alive, const std::vector<NetworkMember>& peers);
-  // pred(member, i): i is the member's position in `pool` (for org_at).
+  // Members chosen by SelectPeers: pointers into the MembershipView the caller holds.
+  using Chosen = std::vector<const NetworkMember*>;
+  void send_and_filter_secrets(const EnvelopePtr& alive, const Chosen& peers);
   template <typename Pred>
-  std::vector<NetworkMember> select_peers(std::size_t k, const std::vector<NetworkMember>& pool, Pred&& pred);
-  // org_of(view[i].pki_id) as an org number (PeerCredentials::org_index), nullopt when
-  // the identity is unknown; refreshes the identity's last access like org_of (§2.11).
-  std::optional<std::uint32_t> org_at(const MembershipView& view, std::size_t i);
+  Chosen select_peers(std::size_t k, const std::vector<NetworkMember>& pool, Pred&& pred);
+  Chosen select_by_org(std::size_t k, const MembershipView& view, const std::vector<bool>& allowed, const Emitted* e);
+  Chosen choose(std::size_t k);
   bool excluded(const Emitted& e, const NetworkMember& m) const;
   bool is_in_my_org(const NetworkMember& m);
 
@@ -149,7 +149,7 @@ class GossipService {
   // spec §2.8
   std::pair<Sieve, EnvelopeFilter> disclosure_policy(const NetworkMember& remote);
 
-  void send_to(const EnvelopePtr& msg, const std::vector<NetworkMember>& peers);
+  void send_to(const EnvelopePtr& msg, const Chosen& peers);
   std::optional<std::string_view> org_of(const PkiId& pki);
 
   Env& env_;
@@ -182,13 +182,19 @@ class GossipService {
   // This table holds, per member of one MembershipView, its identity's enrolment record
   // as the identity mapper has it (null: unknown), so that a check compares org numbers
   // instead of looking a PKI-ID up. Exact while the view and the mapper's generation are
-  // the ones it was built from; org_at rebuilds it otherwise.
+  // the ones it was built from; routing_table() rebuilds it otherwise.
+  struct MemberIdentity {
+    static constexpr std::uint32_t kUnknown = UINT32_MAX;
+    std::uint32_t index = kUnknown;  // PeerCredentials::index of its identity, kUnknown if not in the mapper
+    std::uint32_t org_index = 0;     // PeerCredentials::org_index
+  };
   struct RoutingTable {
     MembershipView view;
     std::uint64_t identities_generation = 0;
-    std::vector<const PeerCredentials*> identities;
+    std::vector<MemberIdentity> identities;  // compact: the per-member check reads 8 bytes
   };
   RoutingTable routing_;
+  const RoutingTable& routing_table(const MembershipView& view);
   std::uint32_t my_org_index_ = 0;
 };
 
