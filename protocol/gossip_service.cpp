@@ -59,7 +59,7 @@ GossipService::GossipService(Env& env, const Pki& pki, GossipServiceSetup setup)
       [this](const NetworkMember& remote) { return disclosure_policy(remote); });
   // step 4: the identity puller (§2.11), over the full alive membership.
   CertStore::Adapter cert_adapter;
-  cert_adapter.membership = [this] { return discovery_->get_membership(); };
+  cert_adapter.membership = [this] { return discovery_->membership(); };
   cert_adapter.lookup = [this](const PkiId& p) { return discovery_->lookup(p); };
   cert_adapter.send = [this](const EnvelopePtr& m, const std::vector<RemotePeer>& peers) { comm_->send(m, peers); };
   cert_adapter.close_conn = [this](const PkiId& p) { comm_->close_conn(p); };
