@@ -101,7 +101,9 @@ PullMediatorAdapter CertStore::make_pull_adapter() {
   // spec §2.11: the peer pool is the full alive membership, all orgs.
   pa.get_membership = [this] {
     std::vector<PullMember> pool;
-    for (const NetworkMember& m : adapter_.membership()) pool.push_back(PullMember{m.endpoint, m.internal_endpoint, m.pki_id});
+    const MembershipView view = adapter_.membership();
+    pool.reserve(view->size());
+    for (const MemberPtr& m : *view) pool.push_back(PullMember{m->endpoint, m->internal_endpoint, m->pki_id});
     return pool;
   };
   // Items are keyed by string(pki_id). Only checked PeerIdentity messages ever reach the

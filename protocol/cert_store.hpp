@@ -60,7 +60,7 @@ struct IdentityLifetimeConfig {
 class CertStore {
  public:
   struct Adapter {
-    std::function<std::vector<NetworkMember>()> membership;            // discovery's full alive membership (all orgs)
+    std::function<MembershipView()> membership;                        // discovery's full alive membership (all orgs)
     std::function<std::optional<NetworkMember>(const PkiId&)> lookup;  // discovery Lookup (alive or dead), for external endpoints
     std::function<void(const EnvelopePtr&, const std::vector<RemotePeer>&)> send;  // comm Send (no-op signed already)
     std::function<void(const PkiId&)> close_conn;                      // comm CloseConn (identity removed)

@@ -30,9 +30,12 @@ struct NetworkMember {
   friend bool operator==(const NetworkMember&, const NetworkMember&) = default;
 };
 
+// A known member as discovery holds it: immutable and shared (discovery replaces it when
+// it changes), so that membership snapshots cost a pointer per member, not a copy.
+using MemberPtr = std::shared_ptr<const NetworkMember>;
 // The alive members at one moment, ordered by PKI-ID: an immutable snapshot that stays
 // valid (and unchanged) while the caller holds it, whatever discovery does meanwhile.
-using MembershipView = std::shared_ptr<const std::vector<NetworkMember>>;
+using MembershipView = std::shared_ptr<const std::vector<MemberPtr>>;
 
 // What discovery needs from the gossip core's comm side (Fabric discovery.CommService).
 class DiscoveryComm {
@@ -91,7 +94,13 @@ class Discovery {
   virtual void update_metadata(Bytes metadata) = 0;
   virtual void update_endpoint(Endpoint endpoint) = 0;
   // Alive members, ordered by PKI-ID (deterministic; Fabric iterates a Go map).
-  std::vector<NetworkMember> get_membership() const { return *membership(); }
+  std::vector<NetworkMember> get_membership() const {
+    const MembershipView view = membership();
+    std::vector<NetworkMember> out;
+    out.reserve(view->size());
+    for (const MemberPtr& m : *view) out.push_back(*m);
+    return out;
+  }
   // The same as a shared snapshot: the routing of every emitted message reads the
   // membership, which changes far less often than that (DESIGN.md "Performance shape").
   virtual MembershipView membership() const = 0;

@@ -84,7 +84,7 @@ DiscoveryImpl::~DiscoveryImpl() { stop(); }
 const NetworkMember* DiscoveryImpl::find(const PkiId& pki) const {
   if (pki == self_.pki_id) return &self_;
   const auto it = id2member_.find(pki);
-  return it == id2member_.end() ? nullptr : &it->second;
+  return it == id2member_.end() ? nullptr : it->second.get();
 }
 
 NetworkMember DiscoveryImpl::self() const { return self_; }
@@ -93,27 +93,26 @@ void DiscoveryImpl::update_metadata(Bytes metadata) { self_.metadata = std::move
 
 void DiscoveryImpl::update_endpoint(Endpoint endpoint) { self_.endpoint = std::move(endpoint); }
 
-// spec §6.2: members of aliveMembership, with the internal endpoints of id2Member.
+// spec §6.2: members of aliveMembership, with the internal endpoints of id2Member; for
+// an alive member that is its id2Member entry (see id2member_), which is shared.
 MembershipView DiscoveryImpl::membership() const {
   if (membership_cache_) return membership_cache_;
-  auto out = std::make_shared<std::vector<NetworkMember>>();
+  auto out = std::make_shared<std::vector<MemberPtr>>();
   out->reserve(alive_membership_.size());
   for (const auto& [pki, msg] : alive_membership_) {
-    const Member& m = alive_of(msg).membership;
     const auto it = id2member_.find(pki);
-    out->push_back(NetworkMember{m.endpoint, m.metadata, m.pki_id,
-                                 it == id2member_.end() ? Endpoint{} : it->second.internal_endpoint});
+    GS_ASSERT(it != id2member_.end(), "discovery: alive member {} missing from id2Member", printable_bytes(pki));
+    out->push_back(it->second);
   }
   membership_cache_ = std::move(out);
   return membership_cache_;
 }
 
-std::optional<NetworkMember> DiscoveryImpl::alive_member(const PkiId& pki) const {
-  const auto am = alive_membership_.find(pki);
-  if (am == alive_membership_.end()) return std::nullopt;
-  const Member& m = alive_of(am->second).membership;
-  const auto it = id2member_.find(pki);
-  return NetworkMember{m.endpoint, m.metadata, m.pki_id, it == id2member_.end() ? Endpoint{} : it->second.internal_endpoint};
+bool DiscoveryImpl::set_member(const PkiId& pki, NetworkMember m) {
+  MemberPtr& slot = id2member_[pki];
+  if (slot != nullptr && *slot == m) return false;
+  slot = std::make_shared<const NetworkMember>(std::move(m));
+  return true;
 }
 
 std::vector<NetworkMember> DiscoveryImpl::get_dead_members() const {
@@ -122,7 +121,7 @@ std::vector<NetworkMember> DiscoveryImpl::get_dead_members() const {
     const Member& m = alive_of(msg).membership;
     const auto it = id2member_.find(pki);
     out.push_back(NetworkMember{m.endpoint, m.metadata, m.pki_id,
-                                it == id2member_.end() ? Endpoint{} : it->second.internal_endpoint});
+                                it == id2member_.end() ? Endpoint{} : it->second->internal_endpoint});
   }
   return out;
 }
@@ -451,8 +450,8 @@ void DiscoveryImpl::learn_new_members(const std::vector<EnvelopePtr>& alive, con
       const Member& mem = alive_of(m).membership;
       if (mem.pki_id == self_.pki_id) continue;
       const auto prev = id2member_.find(mem.pki_id);
-      Endpoint internal = prev != id2member_.end() ? prev->second.internal_endpoint : secret_internal_endpoint(m);
-      id2member_[mem.pki_id] = NetworkMember{mem.endpoint, mem.metadata, mem.pki_id, std::move(internal)};
+      Endpoint internal = prev != id2member_.end() ? prev->second->internal_endpoint : secret_internal_endpoint(m);
+      set_member(mem.pki_id, NetworkMember{mem.endpoint, mem.metadata, mem.pki_id, std::move(internal)});
     }
   }
   membership_changed();
@@ -460,21 +459,16 @@ void DiscoveryImpl::learn_new_members(const std::vector<EnvelopePtr>& alive, con
 }
 
 void DiscoveryImpl::learn_existing(const EnvelopePtr& msg) {
-  const PkiId& p = alive_of(msg).membership.pki_id;
-  const std::optional<NetworkMember> before = alive_member(p);
-  update_existing(msg);
-  // Most refreshes only advance the timestamp; the cached membership then stays valid.
-  if (alive_member(p) != before) membership_changed();
-}
-
-void DiscoveryImpl::update_existing(const EnvelopePtr& msg) {
   const AliveMessage& a = alive_of(msg);
   const PkiId& p = a.membership.pki_id;
-  NetworkMember& member = id2member_[p];
+  const MemberPtr& known = id2member_[p];
+  NetworkMember member = known != nullptr ? *known : NetworkMember{};
   member.endpoint = a.membership.endpoint;
   member.metadata = a.membership.metadata;
   member.pki_id = p;
   if (msg->secret()) member.internal_endpoint = msg->secret()->internal_endpoint;  // replaced if carried
+  // Most refreshes only advance the timestamp; the cached membership then stays valid.
+  if (set_member(p, std::move(member)) && alive_membership_.count(p) != 0) membership_changed();
   if (dead_last_ts_.count(p) != 0) return;  // already expired
   const auto it = alive_last_ts_.find(p);
   if (it == alive_last_ts_.end()) return;
@@ -488,9 +482,9 @@ void DiscoveryImpl::resurrect(const EnvelopePtr& msg) {
   const PkiId& p = a.membership.pki_id;
   alive_last_ts_[p] = LastTs{a.timestamp, env_.now()};
   const auto prev = id2member_.find(p);
-  Endpoint internal = prev != id2member_.end() ? prev->second.internal_endpoint : Endpoint{};
+  Endpoint internal = prev != id2member_.end() ? prev->second->internal_endpoint : Endpoint{};
   if (msg->secret()) internal = msg->secret()->internal_endpoint;
-  id2member_[p] = NetworkMember{a.membership.endpoint, a.membership.metadata, p, std::move(internal)};
+  set_member(p, NetworkMember{a.membership.endpoint, a.membership.metadata, p, std::move(internal)});
   dead_last_ts_.erase(p);
   dead_membership_.erase(p);
   alive_membership_[p] = msg;
@@ -543,7 +537,7 @@ void DiscoveryImpl::reconnect_round() {
   std::vector<NetworkMember> dead;
   for (const auto& [pki, ts] : dead_last_ts_) {
     const auto it = id2member_.find(pki);
-    if (it != id2member_.end()) dead.push_back(it->second);
+    if (it != id2member_.end()) dead.push_back(*it->second);
   }
   const std::uint64_t round = ++reconnect_round_;
   pings_outstanding_ = dead.size();
@@ -602,7 +596,7 @@ void DiscoveryImpl::expire_dead_members(const std::vector<PkiId>& dead) {
     const auto ts = alive_last_ts_.find(pki);
     if (ts == alive_last_ts_.end()) continue;
     const auto member = id2member_.find(pki);
-    if (member != id2member_.end()) to_close.push_back(member->second);
+    if (member != id2member_.end()) to_close.push_back(*member->second);
     dead_last_ts_[pki] = ts->second;  // lastSeen unchanged
     alive_last_ts_.erase(ts);
     const auto am = alive_membership_.find(pki);

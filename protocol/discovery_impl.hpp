@@ -102,7 +102,7 @@ class DiscoveryImpl final : public Discovery {
   std::vector<NetworkMember> get_dead_members() const;
 
   // --- Introspection: the fields Fabric's discovery tests read directly -----------------
-  const std::map<PkiId, NetworkMember>& id2member() const { return id2member_; }
+  const std::map<PkiId, MemberPtr>& id2member() const { return id2member_; }
   const std::map<PkiId, LastTs>& alive_last_ts() const { return alive_last_ts_; }
   const std::map<PkiId, LastTs>& dead_last_ts() const { return dead_last_ts_; }
   const std::map<PkiId, EnvelopePtr>& alive_membership() const { return alive_membership_; }
@@ -161,7 +161,6 @@ class DiscoveryImpl final : public Discovery {
   void handle_alive(const EnvelopePtr& msg);
   void learn_new_members(const std::vector<EnvelopePtr>& alive, const std::vector<EnvelopePtr>& dead);
   void learn_existing(const EnvelopePtr& msg);
-  void update_existing(const EnvelopePtr& msg);
   void resurrect(const EnvelopePtr& msg);
 
   // spec §6.6–§6.9
@@ -175,9 +174,9 @@ class DiscoveryImpl final : public Discovery {
   void on_alive_store_expire(const EnvelopePtr& msg);
   void purge(const PkiId& pki);
   void view_changed();
-  // The membership entry of `pki` if it is alive: its alive message's member with the
-  // internal endpoint of id2Member (spec §6.2 GetMembership).
-  std::optional<NetworkMember> alive_member(const PkiId& pki) const;
+  // id2Member[pki] := `m`, keeping the shared object when nothing changes (so that the
+  // cached membership stays valid); returns whether it changed.
+  bool set_member(const PkiId& pki, NetworkMember m);
   // Drops the cached membership snapshot; called wherever an entry of GetMembership()
   // may appear, disappear or change.
   void membership_changed() { membership_cache_.reset(); }
@@ -195,7 +194,10 @@ class DiscoveryImpl final : public Discovery {
   Time start_;
   std::uint64_t inc_time_;
   std::uint64_t seq_num_ = 0;
-  std::map<PkiId, NetworkMember> id2member_;
+  // For an alive member this is exactly its GetMembership() entry (the alive message's
+  // endpoint and metadata, the internal endpoint kept here): every update of
+  // aliveMembership updates it from the same message. The snapshot shares these objects.
+  std::map<PkiId, MemberPtr> id2member_;
   std::map<PkiId, LastTs> alive_last_ts_;
   std::map<PkiId, LastTs> dead_last_ts_;
   std::map<PkiId, EnvelopePtr> alive_membership_;

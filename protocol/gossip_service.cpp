@@ -59,7 +59,7 @@ GossipService::GossipService(Env& env, const Pki& pki, GossipServiceSetup setup)
       [this](const NetworkMember& remote) { return disclosure_policy(remote); });
   // step 4: the identity puller (§2.11), over the full alive membership.
   CertStore::Adapter cert_adapter;
-  cert_adapter.membership = [this] { return discovery_->get_membership(); };
+  cert_adapter.membership = [this] { return discovery_->membership(); };
   cert_adapter.lookup = [this](const PkiId& p) { return discovery_->lookup(p); };
   cert_adapter.send = [this](const EnvelopePtr& m, const std::vector<RemotePeer>& peers) { comm_->send(m, peers); };
   cert_adapter.close_conn = [this](const PkiId& p) { comm_->close_conn(p); };
@@ -223,8 +223,8 @@ const GossipService::RoutingTable& GossipService::routing_table(const Membership
     routing_.view = view;
     routing_.identities_generation = idmapper_->generation();
     routing_.identities.clear();
-    for (const NetworkMember& m : *view) {
-      const PeerCredentials* c = idmapper_->peek_credentials(m.pki_id);
+    for (const MemberPtr& m : *view) {
+      const PeerCredentials* c = idmapper_->peek_credentials(m->pki_id);
       routing_.identities.push_back(c == nullptr ? MemberIdentity{} : MemberIdentity{c->index, c->org_index});
     }
   }
@@ -236,11 +236,11 @@ const GossipService::RoutingTable& GossipService::routing_table(const Membership
 // membership, so candidates are pointers into the pool (in a buffer kept between calls);
 // the result points into the pool too, valid while the caller holds it.
 template <typename Pred>
-GossipService::Chosen GossipService::select_peers(std::size_t k, const std::vector<NetworkMember>& pool, Pred&& pred) {
+GossipService::Chosen GossipService::select_peers(std::size_t k, const std::vector<MemberPtr>& pool, Pred&& pred) {
   std::vector<const NetworkMember*>& candidates = candidates_buffer_;
   candidates.clear();
-  for (const NetworkMember& m : pool)
-    if (pred(m)) candidates.push_back(&m);
+  for (const MemberPtr& m : pool)
+    if (pred(*m)) candidates.push_back(m.get());
   return choose(k);
 }
 
@@ -252,16 +252,16 @@ GossipService::Chosen GossipService::select_peers(std::size_t k, const std::vect
 GossipService::Chosen GossipService::select_by_org(std::size_t k, const MembershipView& view,
                                                    const std::vector<bool>& allowed, const Emitted* e) {
   const RoutingTable& table = routing_table(view);
-  const std::vector<NetworkMember>& pool = *view;
+  const std::vector<MemberPtr>& pool = *view;
   const Time now = env_.now();
   std::vector<const NetworkMember*>& candidates = candidates_buffer_;
   candidates.clear();
   for (std::size_t i = 0; i < pool.size(); ++i) {
-    if (e != nullptr && excluded(*e, pool[i])) continue;
+    if (e != nullptr && excluded(*e, *pool[i])) continue;
     const MemberIdentity& id = table.identities[i];
     if (id.index == MemberIdentity::kUnknown) continue;
     idmapper_->touch(id.index, now);
-    if (allowed[id.org_index]) candidates.push_back(&pool[i]);
+    if (allowed[id.org_index]) candidates.push_back(pool[i].get());
   }
   return choose(k);
 }
@@ -319,7 +319,7 @@ void GossipService::route_blocks(const std::vector<const Emitted*>& msgs, bool l
     if (std::find(order.begin(), order.end(), e->msg->msg().channel) == order.end())
       order.push_back(e->msg->msg().channel);
   const MembershipView view = discovery_->membership();
-  const std::vector<NetworkMember>& membership = *view;
+  const std::vector<MemberPtr>& membership = *view;
   const std::size_t k = leadership ? membership.size() : setup_.config.propagate_peer_num;
   const bool per_message = is_latest(setup_.config.profile) && !leadership;
   for (const std::string& ch : order) {

@@ -131,7 +131,7 @@ class GossipService {
   using Chosen = std::vector<const NetworkMember*>;
   void send_and_filter_secrets(const EnvelopePtr& alive, const Chosen& peers);
   template <typename Pred>
-  Chosen select_peers(std::size_t k, const std::vector<NetworkMember>& pool, Pred&& pred);
+  Chosen select_peers(std::size_t k, const std::vector<MemberPtr>& pool, Pred&& pred);
   Chosen select_by_org(std::size_t k, const MembershipView& view, const std::vector<bool>& allowed, const Emitted* e);
   Chosen choose(std::size_t k);
   bool excluded(const Emitted& e, const NetworkMember& m) const;

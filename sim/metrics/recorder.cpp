@@ -139,10 +139,11 @@ bool Recorder::view_is_exact(World& w, std::size_t p) {
   std::size_t expected = 0;
   for (std::size_t b = 0; b < up_.size(); ++b)
     if (b != p && up_[b] && may_know(w, p, b)) ++expected;
-  const std::vector<proto::NetworkMember> view = w.peer(p)->gossip().peers();
-  if (view.size() != expected) return false;
-  for (const proto::NetworkMember& m : view) {
-    auto it = peer_by_pki_.find(m.pki_id);
+  // The shared snapshot, not a copy: every sample looks at every changed view.
+  const proto::MembershipView view = w.peer(p)->gossip().discovery().membership();
+  if (view->size() != expected) return false;
+  for (const proto::MemberPtr& m : *view) {
+    auto it = peer_by_pki_.find(m->pki_id);
     if (it == peer_by_pki_.end() || !up_[it->second] || !may_know(w, p, it->second)) return false;
   }
   return true;

@@ -12,6 +12,7 @@
 #include <sstream>
 #include <string>
 #include <sys/wait.h>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -156,33 +157,58 @@ TEST_CASE("example scenarios run (shortened)", "[scenario][examples]") {
   }
 }
 
-// 1,000 peers load and build in every test run; running them is slow (3 s of virtual time
-// take about 40 s of wall time and 1 GB: every peer learns 999 members through
-// membership responses), so the run itself is a hidden test: run it by name.
 TEST_CASE("example scenario large-1000 loads", "[scenario][examples]") {
   const Scenario s = from_file("large-1000.yaml", {});
   CHECK(s.peer_count() == 1000);
   CHECK(s.orgs.size() == 10);
 }
 
-// The first 2 s of the 1,000-peer scenario (≈0.4 M events, a few seconds of wall time): every
-// peer bootstraps, leaders receive the orderer's blocks, and views are forming. Push has not
-// started yet — channel membership comes from StateInfo messages, first published at 4 s
-// (publishStateInfoInterval) — and the alive/StateInfo storm that follows (15 M events by
-// 5 s) is too long for the suite: results/benchmarks.md has the figures.
-TEST_CASE("example scenario large-1000 runs (shortened)", "[scenario][examples][large]") {
-  Run r(from_file("large-1000.yaml", {{"duration", "2s"}, {"workload.start", "500ms"}, {"workload.block_interval", "500ms"}}));
+// 1,000 peers (10 orgs x 100, one channel, static leader peer0 per org), shortened to the
+// first 4 s of virtual time: about 0.64 M events, ~10 s of wall time in a Release build
+// (results/benchmarks.md). What those 4 s hold: every peer learns its 999 fellows through
+// membership requests and responses (bootstrap at start, discovery sync rounds every
+// PullInterval = 4 s) and alive messages, and two blocks (1 s, 3 s) reach the 10 org
+// leaders from the orderer. They reach nobody else yet, and that is Fabric v1.0's rule,
+// not a slow simulator: a peer pushes a block only to channel members whose StateInfo
+// it holds (spec §2.6, §5.2), and the first StateInfo is published after
+// publishStateInfoInterval = 4 s. Why not longer: at 4 s all 1,000 peers publish their
+// StateInfo, which floods the network (every peer forwards every StateInfo, ~2.8 M
+// messages, and opens connections to nearly every other peer): the next second alone is
+// ~15 M events. Block dissemination itself is tested on 40- and 100-peer networks.
+TEST_CASE("example scenario large-1000 runs (shortened)", "[large][scenario][examples]") {
+  Run r(from_file("large-1000.yaml", {{"duration", "4s"}, {"workload.start", "1s"}}));
+  auto mean_view_size = [&r] {
+    std::size_t total = 0;
+    for (std::size_t i = 0; i < r.world->peer_count(); ++i) total += r.world->peer(i)->gossip().peers().size();
+    return static_cast<double>(total) / static_cast<double>(r.world->peer_count());
+  };
+  std::vector<double> views;  // mean view size at 1 s, 2 s, 3 s, 4 s
+  for (int s = 1; s <= 3; ++s) {
+    r.world->run(gs::Time::zero() + gs::Duration::seconds(s));
+    views.push_back(mean_view_size());
+  }
   r.finish();
-  WARN(figures(r.report));
+  views.push_back(mean_view_size());
+  WARN(figures(r.report) << "; mean view size at 1..4 s: " << views[0] << ", " << views[1] << ", " << views[2]
+                         << ", " << views[3]);
+
   CHECK(r.report["peers"]["count"] == 1000);
   CHECK(r.report["peers"]["crashed_at_end"] == 0);
-  CHECK(r.report["blocks"]["injected"] == 4);
-  CHECK(r.report["blocks"]["via"]["orderer"] == 10 * 4);  // one static leader per org
-  CHECK(r.report["blocks"]["via"]["push"] == 0);          // no StateInfo before 4 s: no channel members to push to
-  // 1,000 views of up to 999 members are forming: many already exact, not all.
-  const double accuracy = r.report["membership"]["final_accuracy"].get<double>();
-  CHECK(accuracy > 0.1);
-  CHECK(accuracy < 1.0);
+  // Membership forms: views grow (473, 920, 991, 991 members on average at 1..4 s) and
+  // end within 5 % of the 999 possible; over 3/4 of the peers hold an exact view (0.78).
+  CHECK(views[0] < views[1]);
+  CHECK(views[1] < views[2]);
+  CHECK(views[2] <= views[3]);
+  CHECK(views[3] > 950.0);
+  CHECK(r.report["membership"]["final_accuracy"].get<double>() >= 0.75);
+  // Blocks: injected at 1 s and 3 s; each reached all 10 leaders from the orderer, and
+  // (see above) nobody else: coverage = 2 x 10 / (2 x 1000).
+  const json& b = r.report["blocks"];
+  CHECK(b["injected"] == 2);
+  CHECK(b["via"]["orderer"] == 20);
+  CHECK(b["deliveries"] == 20);
+  CHECK(b["coverage"].get<double>() >= 0.01);
+  CHECK(r.report["messages"]["by_type"]["MembershipResponse"]["sent"].get<int>() > 10000);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -276,26 +302,6 @@ events:
 //    peers, so peer1 and peer2 first get it by push from peer0: via.push = 2 × 3 = 6, and
 //    DataMessages sent = 3 peers × 2 × 3 blocks = 18 (6 per block);
 //  - every peer is up from start to end: expected = 3 × 3 = 9, all delivered, coverage 1.
-
-TEST_CASE("churn window: live peers sampled, recovery measured from the window's end", "[scenario][timeline][report]") {
-  Run r(from_file("churn.yaml", {{"duration", "100s"},
-                                 {"events", "[{from: 40s, to: 70s, churn: {peers: [Org2, Org3], rate: 0.05/s, "
-                                            "downtime: {dist: exponential, mean: 10s}}}]"}}));
-  r.finish();
-  const json& ev = r.report["events"].at(0);
-  CHECK(ev["kind"] == "churn");
-  CHECK(ev["at_s"] == 40.0);
-  CHECK(ev["ends_at_s"] == 70.0);
-  REQUIRE_FALSE(ev["membership_converged_at_s"].is_null());
-  CHECK(ev["membership_converged_at_s"].get<double>() >= 70.0);  // not the window's start, when views were exact
-  std::uint32_t fewest = 30;
-  for (const auto& sample : r.recorder->samples()) {
-    if (sample.at < gs::Time::zero() + gs::Duration::seconds(40)) CHECK(sample.live_peers == 30);
-    fewest = std::min(fewest, sample.live_peers);
-  }
-  CHECK(fewest < 30);  // churn's crashes show in the time series
-  CHECK(r.recorder->samples().back().live_peers <= 30);
-}
 
 TEST_CASE("report.json: hand-computed figures of a small run", "[scenario][report]") {
   Run r(from_text(R"(name: hand

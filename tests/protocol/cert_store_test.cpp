@@ -132,9 +132,9 @@ class CertNet {
     p->ids = std::make_unique<IdentityMapper>(*p->env, *p->mcs, pki_, creds.identity);
     CertStore::Adapter a;
     a.membership = [p] {
-      std::vector<NetworkMember> out;
-      for (const auto& [pki, m] : p->alive) out.push_back(m);
-      return out;
+      auto out = std::make_shared<std::vector<MemberPtr>>();
+      for (const auto& [pki, m] : p->alive) out->push_back(std::make_shared<const NetworkMember>(m));
+      return MembershipView(std::move(out));
     };
     a.lookup = [p](const PkiId& pki) -> std::optional<NetworkMember> {
       if (pki == p->pki()) return p->self_member();

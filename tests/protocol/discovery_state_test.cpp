@@ -116,8 +116,8 @@ TEST_CASE("discovery: spec §6.5 handleAlive transitions: learn, ignore, learnEx
     if (s.last_seen_refreshed) last_seen = w.now();
     CHECK(ts.last_seen == last_seen);
     CHECK(ts.ts == s.ts_after);
-    CHECK(d.id2member().at(kX).internal_endpoint == s.internal_after);
-    CHECK(d.id2member().at(kX).metadata == s.metadata_after);
+    CHECK(d.id2member().at(kX)->internal_endpoint == s.internal_after);
+    CHECK(d.id2member().at(kX)->metadata == s.metadata_after);
   }
   CHECK(a.env->view_changes == 1);
 
@@ -140,8 +140,55 @@ TEST_CASE("discovery: spec §6.5 handleAlive transitions: learn, ignore, learnEx
   CHECK(d.dead_last_ts().count(kX) == 0);
   CHECK(d.dead_membership().count(kX) == 0);
   CHECK(d.alive_membership().count(kX) == 1);
-  CHECK(d.id2member().at(kX).internal_endpoint == "x-int2");
+  CHECK(d.id2member().at(kX)->internal_endpoint == "x-int2");
   CHECK(a.env->view_changes == 3);
+}
+
+// GetMembership() is a cached snapshot (discovery.hpp MembershipView): it must equal the
+// spec §6.2 definition (aliveMembership with id2Member's internal endpoints) after every
+// change, never change once handed out, and be rebuilt only when an entry changes.
+TEST_CASE("discovery: membership snapshot: spec §6.2 contents, immutable, shared until a change",
+          "[discovery][spec6.2]") {
+  World w(v10_test_config());
+  Instance& a = w.add(1000);
+  DiscoveryImpl& d = *a.disc;
+  const auto feed = [&](const EnvelopePtr& alive) { d.handle_message(craft_mem_req(alive), kX); };
+  const auto by_definition = [&d] {
+    std::vector<NetworkMember> out;
+    for (const auto& [pki, msg] : d.alive_membership()) {
+      const Member& m = msg->get_if<AliveMessage>()->membership;
+      out.push_back(NetworkMember{m.endpoint, m.metadata, m.pki_id, d.id2member().at(pki)->internal_endpoint});
+    }
+    return out;
+  };
+
+  feed(craft_alive(kX, 10, 1, "x-int", "m1"));
+  const MembershipView v1 = d.membership();
+  REQUIRE(v1->size() == 1);
+  CHECK(d.get_membership() == by_definition());
+  feed(craft_alive(kX, 10, 1, "x-int", "m1"));  // same: ignored
+  feed(craft_alive(kX, 10, 2, "", "m1"));       // newer, same member: timestamp only
+  CHECK(d.membership() == v1);                  // the same snapshot object
+  CHECK(d.get_membership() == by_definition());
+
+  feed(craft_alive(kX, 10, 3, "", "m2"));  // metadata changes
+  const MembershipView v2 = d.membership();
+  CHECK(v2 != v1);
+  CHECK((*v1)[0]->metadata == "m1");  // a snapshot never changes once handed out
+  CHECK((*v2)[0]->metadata == "m2");
+  CHECK(d.get_membership() == by_definition());
+  feed(craft_alive(kX, 10, 4, "x-int2", "m2"));  // internal endpoint changes
+  CHECK((*d.membership())[0]->internal_endpoint == "x-int2");
+  CHECK((*v2)[0]->internal_endpoint == "x-int");
+  CHECK(d.get_membership() == by_definition());
+
+  w.run_for(w.cfg().alive_expiration_timeout + w.cfg().derived.alive_expiration_check_interval);
+  REQUIRE(d.dead_last_ts().count(kX) == 1);  // expired (spec §6.7): out of the membership
+  CHECK(d.membership()->empty());
+  CHECK(v2->size() == 1);
+  feed(craft_alive(kX, 10, 5, "", "m2"));  // resurrected (spec §6.8)
+  CHECK(d.get_membership() == by_definition());
+  CHECK(d.membership()->size() == 1);
 }
 
 TEST_CASE("discovery: spec §6.5: an alive message with my PKI-ID never enters the tables", "[discovery][spec6.5]") {
@@ -235,7 +282,7 @@ TEST_CASE("discovery: spec §6.4: dead entries of unknown peers are learned as d
   Instance& a = w.add(1000);
   a.disc->handle_message(craft_mem_res({}, {craft_alive(kX, 3, 3, "x-int")}), kX);
   CHECK(a.disc->dead_last_ts().count(kX) == 1);
-  CHECK(a.disc->id2member().at(kX).internal_endpoint == "x-int");
+  CHECK(a.disc->id2member().at(kX)->internal_endpoint == "x-int");
   CHECK(a.view_size() == 0);
   CHECK(a.disc->msg_store().size() == 0);  // responses never enter the alive store
 }
