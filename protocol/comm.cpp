@@ -74,7 +74,7 @@ void Comm::send_one(const EnvelopePtr& envelope, const Endpoint& endpoint, const
   GS_ASSERT(envelope != nullptr, "send(null)");
   if (stopped_ || pki_id == self_pki_id()) return;
   if (const auto reg = by_pki_.find(pki_id); reg != by_pki_.end()) {
-    write_msg(reg->second, envelope);
+    enqueue_on(reg->second, envelope);
     return;
   }
   // spec §9.5: creation is serialised per PKI-ID; messages wait for it in the send buffer.
@@ -102,6 +102,17 @@ void Comm::send_one(const EnvelopePtr& envelope, const Endpoint& endpoint, const
 
 void Comm::observe_drop(const EnvelopePtr& e, const char* reason) {
   env_.observe(Observation{MessageDropped{static_cast<std::uint16_t>(e->kind()), e->wire_bytes(), reason}});
+}
+
+// spec §9.3, §9.5: a full send buffer drops the message silently. The messages the
+// connection has not started to transmit are the ones still in Fabric's send buffer.
+void Comm::enqueue_on(ConnId conn, const EnvelopePtr& e) {
+  if (env_.unwritten(conn) >= config_.send_buff_size) {
+    ++stats_.of(e->kind()).dropped_overflow;
+    observe_drop(e, "send_buffer_full");
+    return;
+  }
+  write_msg(conn, e);
 }
 
 void Comm::write_msg(ConnId conn, const EnvelopePtr& e) {
@@ -476,7 +487,7 @@ void Comm::respond_on(ConnId conn, const EnvelopePtr& e) {
   if (stopped_) return;
   const auto it = conns_.find(conn);
   if (it == conns_.end() || !it->second.open) return;  // spec §9.2: errors ignored
-  write_msg(conn, e);
+  enqueue_on(conn, e);  // Respond enqueues on the connection like Send (spec §9.2)
 }
 
 // ---------------------------------------------------------------------------------------

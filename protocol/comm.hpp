@@ -15,9 +15,12 @@
 //    buffer of sendBuffSize; further ones are dropped silently (counted). One attempt serves
 //    all of them: on failure one PRESUMED_DEAD is reported and the waiting messages are
 //    discarded (counted as failed) — the single-attempt simplification of §9.5.
-//  - On an open connection the writer drains the send buffer at once, in FIFO order: Env's
-//    write never blocks (bandwidth and queueing belong to the transport), so the buffer only
-//    fills while its connection is being created.
+//  - On an open connection the send buffer holds what the connection has not started to
+//    transmit: Env::unwritten(), the messages waiting behind earlier data on this peer's
+//    uplink (bandwidth and queueing belong to the transport). A Send or Respond that finds
+//    sendBuffSize of them is dropped silently (counted, MessageDropped "send_buffer_full"),
+//    as §9.5 recommends. Fabric's writer also waits for gRPC/TCP flow control; windows are
+//    not modelled, so with ample bandwidth the buffer only fills while connecting.
 //  - Failures (§9.3): creation failure of any kind and a write failure on an open
 //    connection → PRESUMED_DEAD(PKI-ID) + close. Reader-side breaks (Env on_closed) only
 //    remove the connection (v1.0: reader errors are not failures).
@@ -69,7 +72,8 @@ struct CommConfig {
   // connection, so the bound only matters for a hung remote). Fabric default 2 s.
   Duration conn_timeout = Duration::seconds(2);
   // peer.gossip.sendBuffSize: messages that may wait per destination (while its connection
-  // is being created); more are dropped silently. Code default 20; sampleconfig/core.yaml
+  // is being created, or on an open connection before it starts transmitting them); more
+  // are dropped silently. Code default 20; sampleconfig/core.yaml
   // sets 200. Must be ≥ 1.
   std::size_t send_buff_size = 20;
   // peer.gossip.recvBuffSize: per-connection receive buffer, 20. Subscribers consume
@@ -272,6 +276,8 @@ class Comm final : public TransportHandler {
   void deliver(ConnId conn, const Connection& c, const EnvelopePtr& e);
   void report_presumed_dead(const PkiId& pki_id);
   void respond_on(ConnId conn, const EnvelopePtr& e);
+  // Send/Respond on an open connection: dropped when its send buffer is full.
+  void enqueue_on(ConnId conn, const EnvelopePtr& e);
 
   Env& env_;
   IdentityMapper& identities_;

@@ -6,6 +6,7 @@
 // implementation could be written later without touching protocol/.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -106,6 +107,10 @@ class Env {
   using DialDone = InplaceFunction<void(ConnId conn, bool ok, DialError err), 64>;
   virtual void dial(const Endpoint& to, Duration timeout, DialDone done) = 0;
   virtual void write(ConnId conn, WirePacket packet) = 0;
+  // Messages written on `conn` that the connection has not started to transmit yet (they
+  // wait behind earlier data on this peer's uplink): Fabric's "queued in the send buffer,
+  // not yet written to the stream" (spec §9.5). 0 for a closed connection.
+  virtual std::size_t unwritten(ConnId conn) const = 0;
   virtual void close(ConnId conn) = 0;
   virtual void set_transport_handler(TransportHandler* handler) = 0;
 

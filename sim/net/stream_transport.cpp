@@ -64,6 +64,16 @@ bool StreamTransport::is_open(ConnId id) const {
   return s.slot != kNoSlot && conns_[s.slot].end[static_cast<std::size_t>(side_of(id))].open;
 }
 
+std::size_t StreamTransport::unsent(ConnId id) const {
+  const Serial& s = serial_info(id);
+  if (s.slot == kNoSlot) return 0;
+  const InFlightQueue& q = conns_[s.slot].dir[static_cast<std::size_t>(side_of(id))].queue;
+  // Transmissions start in write order, so the unsent ones are a suffix of the queue.
+  std::size_t n = 0;
+  for (auto it = q.end(); it != q.begin() && (it - 1)->starts > net_.now(); --it) ++n;
+  return n;
+}
+
 HostId StreamTransport::local_host(ConnId id) const { return serial_info(id).host[static_cast<std::size_t>(side_of(id))]; }
 HostId StreamTransport::remote_host(ConnId id) const {
   return serial_info(id).host[static_cast<std::size_t>(other(side_of(id)))];
@@ -172,7 +182,7 @@ void StreamTransport::establish(std::uint32_t pending) {
   const std::uint32_t slot = alloc_connection(from, to);
   // The acceptor learns of the connection when the handshake's last ACK arrives; queued like data
   // so that nothing the dialer writes next can overtake it.
-  enqueue(slot, 0, InFlight{{}, transmission_arrival(from, to, 0), Marker::accept});
+  enqueue(slot, 0, InFlight{{}, transmission_arrival(from, to, 0), Marker::accept, Time{}});
   done(ConnectResult{make_id(conns_[slot].serial, 0), ConnectError::none});
 }
 
@@ -190,8 +200,9 @@ Duration StreamTransport::retransmission_delay(HostId from, HostId to) {
   return delay;
 }
 
-Time StreamTransport::transmission_arrival(HostId from, HostId to, std::uint32_t bytes) {
+Time StreamTransport::transmission_arrival(HostId from, HostId to, std::uint32_t bytes, Time* starts) {
   const Time departure = net_.reserve_uplink(from, bytes);
+  if (starts != nullptr) *starts = departure - Network::serialization_delay(bytes, net_.uplink_bps(from));
   // A blocked path: the head stalls when it gets there; its latency is drawn when the path heals.
   if (net_.path_blocked(from, to)) return departure;
   return departure + net_.sample_propagation(from, to) + retransmission_delay(from, to);
@@ -209,8 +220,9 @@ void StreamTransport::write(ConnId id, Packet packet) {
     net_.record_drop(Transport::stream, writer, reader, packet, why, id);
     return fail_write_later(id, writer);
   }
-  const Time arrival = transmission_arrival(writer, reader, packet.bytes);
-  enqueue(s.slot, side, InFlight{std::move(packet), arrival, Marker::data});
+  Time starts;
+  const Time arrival = transmission_arrival(writer, reader, packet.bytes, &starts);
+  enqueue(s.slot, side, InFlight{std::move(packet), arrival, Marker::data, starts});
 }
 
 void StreamTransport::enqueue(std::uint32_t slot, int side, InFlight f) {
@@ -358,7 +370,7 @@ void StreamTransport::close(ConnId id) {
   close_end(s.slot, side, DropReason::connection_closed, false);
   if (c->end[static_cast<std::size_t>(other(side))].open) {
     const Time arrival = transmission_arrival(e.host, s.host[static_cast<std::size_t>(other(side))], 0);
-    enqueue(s.slot, side, InFlight{{}, arrival, Marker::fin});
+    enqueue(s.slot, side, InFlight{{}, arrival, Marker::fin, Time{}});
   }
   maybe_free(s.slot);
 }
@@ -404,7 +416,7 @@ void StreamTransport::on_host_state_changed(HostId host, HostState before, HostS
       // A dead process's sockets are closed by its OS, which resets the peer; a dead host says nothing.
       if (after == HostState::process_down && c.end[static_cast<std::size_t>(other(side))].open) {
         const HostId peer = c.end[static_cast<std::size_t>(other(side))].host;
-        enqueue(slot, side, InFlight{{}, transmission_arrival(host, peer, 0), Marker::fin});
+        enqueue(slot, side, InFlight{{}, transmission_arrival(host, peer, 0), Marker::fin, Time{}});
       }
       maybe_free(slot);
     }

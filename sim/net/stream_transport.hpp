@@ -101,6 +101,11 @@ class StreamTransport final : private NetworkObserver {
   void close(ConnId conn);
 
   bool is_open(ConnId conn) const;
+  // Writes made on `conn` whose transmission has not started yet: they wait on the writer's
+  // uplink behind earlier data (of any connection of that host). Fabric's writer has not
+  // taken them from the connection's send buffer yet (spec §9.5); comm bounds this count by
+  // sendBuffSize. 0 for a closed or unknown end.
+  std::size_t unsent(ConnId conn) const;
   HostId local_host(ConnId conn) const;
   HostId remote_host(ConnId conn) const;
   // Connections whose state is still kept (at least one end open or data in flight).
@@ -112,6 +117,7 @@ class StreamTransport final : private NetworkObserver {
     Packet packet;
     Time arrival;
     Marker marker = Marker::data;
+    Time starts;  // data: when its first bit goes onto the writer's uplink
   };
   // A FIFO that allocates nothing until used. A 1,000-peer network holds hundreds of
   // thousands of mostly idle connections with two queues each; std::deque allocates a
@@ -195,7 +201,8 @@ class StreamTransport final : private NetworkObserver {
   std::uint32_t alloc_connection(HostId dialer, HostId acceptor);
 
   // data path
-  Time transmission_arrival(HostId from, HostId to, std::uint32_t bytes);
+  // Reserves the uplink; `starts` (if given) receives when the transmission begins.
+  Time transmission_arrival(HostId from, HostId to, std::uint32_t bytes, Time* starts = nullptr);
   Duration retransmission_delay(HostId from, HostId to);
   void enqueue(std::uint32_t slot, int side, InFlight f);
   void arm_head(std::uint32_t slot, int side);

@@ -135,6 +135,10 @@ void PeerEnv::write(proto::ConnId conn, proto::WirePacket packet) {
             [this, conn, p = to_net(packet)]() mutable { ctx_.stream->write(conn, std::move(p)); });
 }
 
+// Writes still deferred by the CPU are not counted: they stand for the sending handler
+// running later, not for a backlog in the connection.
+std::size_t PeerEnv::unwritten(proto::ConnId conn) const { return ctx_.stream->unsent(conn); }
+
 void PeerEnv::close(proto::ConnId conn) { ctx_.stream->close(conn); }
 
 void PeerEnv::charge_cpu(Duration cost) {

@@ -80,6 +80,7 @@ class PeerEnv final : public proto::Env, private net::StreamHandler {
   proto::Rng& rng(proto::RngPurpose purpose) override;
   void dial(const proto::Endpoint& to, Duration timeout, DialDone done) override;
   void write(proto::ConnId conn, proto::WirePacket packet) override;
+  std::size_t unwritten(proto::ConnId conn) const override;
   void close(proto::ConnId conn) override;
   void set_transport_handler(proto::TransportHandler* handler) override { handler_ = handler; }
   void charge_cpu(Duration cost) override;

@@ -120,6 +120,7 @@ class GossipCluster::TracedEnv final : public proto::Env, private proto::Transpo
     cluster_.trace(MessageEvent::Op::send, index_, conn, packet);
     inner_.write(conn, std::move(packet));
   }
+  std::size_t unwritten(proto::ConnId conn) const override { return inner_.unwritten(conn); }
   void close(proto::ConnId conn) override { inner_.close(conn); }
   void set_transport_handler(proto::TransportHandler* handler) override {
     handler_ = handler;

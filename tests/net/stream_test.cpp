@@ -223,3 +223,31 @@ TEST_CASE("stream: a host that restarts before detection resets the remote's nex
   CHECK(w.rec[0]->of("write_failed")[0].at - t == 10_ms);
   CHECK(w.rec[0]->of("closed").size() == 1);
 }
+
+// What comm's send buffer counts on an open connection (spec §9.5): writes whose
+// transmission has not started, behind earlier data of any connection on the uplink.
+TEST_CASE("stream: unsent counts the writes still waiting for the writer's uplink") {
+  World w(3, 10_ms);
+  w.net.set_uplink_bps(0, 8'000'000);  // 1,000 bytes take 1 ms
+  const ConnId to1 = w.dial(0, 1).conn;
+  const ConnId to2 = w.dial(0, 2).conn;
+  REQUIRE(to1 != 0);
+  REQUIRE(to2 != 0);
+  w.run_for(1_s);  // the accept markers have left
+  CHECK(w.stream.unsent(to1) == 0);
+  for (int i = 0; i < 3; ++i) w.stream.write(to1, test::packet(1000, 1, 1));
+  w.stream.write(to2, test::packet(1000, 1, 1));  // behind to1's three on the shared uplink
+  CHECK(w.stream.unsent(to1) == 2);               // the first is on the wire
+  CHECK(w.stream.unsent(to2) == 1);
+  w.run_for(1_ms);
+  CHECK(w.stream.unsent(to1) == 1);
+  CHECK(w.stream.unsent(to2) == 1);
+  w.run_for(1_ms);
+  CHECK(w.stream.unsent(to1) == 0);
+  CHECK(w.stream.unsent(to2) == 1);
+  w.run_for(1_ms);
+  CHECK(w.stream.unsent(to2) == 0);
+  w.run_for(1_s);
+  CHECK(w.rec[1]->of("receive").size() == 3);
+  CHECK(w.stream.unsent(to1) == 0);
+}

@@ -245,6 +245,58 @@ TEST_CASE("comm: respond() answers on the connection the message arrived on (spe
   CHECK(t.b.comm().stats().dials == 0);  // no connection of its own was created
 }
 
+// spec §9.3, §9.5: on an open connection, the messages it has not started to transmit fill
+// the send buffer; Send and Respond beyond sendBuffSize are dropped silently, no failure.
+TEST_CASE("comm: a full send buffer on an open connection drops Send and Respond silently (spec §9.5)",
+          "[comm]") {
+  TwoPeers t;
+  t.b.comm().accept([](const ReceivedMessage& m) { return m.envelope()->is<RemoteStateRequest>(); },
+                    [](const ReceivedMessage& m) {
+                      GossipMessage reply;
+                      reply.tag = Tag::CHAN_OR_ORG;
+                      reply.channel = "ch1";
+                      reply.nonce = m.msg().nonce;
+                      reply.content = RemoteStateResponse{};
+                      m.respond(std::move(reply));
+                    });
+  const auto request = [](std::uint64_t nonce) {
+    GossipMessage req;
+    req.tag = Tag::CHAN_OR_ORG;
+    req.channel = "ch1";
+    req.nonce = nonce;
+    req.content = RemoteStateRequest{1, 2};
+    return Envelope::make_unsigned(std::move(req));
+  };
+  t.a.comm().send(comm_test_block(0), t.b.remote());
+  t.net.advance(1_s);
+  REQUIRE(t.b.received.size() == 1);
+  const ConnId a_conn = *t.a.comm().connection_of(t.b.pki_id());
+  const ConnId b_conn = *t.b.comm().connection_of(t.a.pki_id());
+  const std::size_t full = comm_test_config().send_buff_size;
+
+  t.a.env().backlog[a_conn] = full - 1;  // one slot left
+  t.a.comm().send(comm_test_block(1), t.b.remote());
+  t.a.env().backlog[a_conn] = full;
+  t.a.comm().send(comm_test_block(2), t.b.remote());
+  t.a.env().backlog[a_conn] = 0;
+  t.net.advance(1_s);
+  CHECK(seqs(t.b.received) == std::vector<std::uint64_t>{0, 1});
+  CHECK(t.a.comm().stats().of(MessageKind::data).dropped_overflow == 1);
+
+  t.b.env().backlog[b_conn] = full;  // b's answer to the first request finds the buffer full
+  t.a.comm().send(request(7), t.b.remote());
+  t.net.advance(1_s);
+  t.b.env().backlog[b_conn] = 0;
+  t.a.comm().send(request(8), t.b.remote());
+  t.net.advance(1_s);
+  REQUIRE(t.a.received.size() == 1);
+  CHECK(t.a.received[0].envelope->msg().nonce == 8);
+  CHECK(t.b.comm().stats().of(MessageKind::state_response).dropped_overflow == 1);
+  CHECK(t.a.presumed_dead.empty());
+  CHECK(t.b.presumed_dead.empty());
+  CHECK(t.a.comm().has_connection(t.b.pki_id()));
+}
+
 TEST_CASE("comm: handshake times out after connTimeout when the remote never sends ConnEstablish (spec §9.3)",
           "[comm]") {
   FakeNetwork net;

@@ -122,6 +122,7 @@ class InstanceEnv final : public Env {
   Rng& rng(RngPurpose) override { return rng_; }
   void dial(const Endpoint&, Duration, DialDone) override { GS_ASSERT(false, "discovery never dials"); }
   void write(ConnId, WirePacket) override { GS_ASSERT(false, "discovery never writes"); }
+  std::size_t unwritten(ConnId) const override { return 0; }
   void close(ConnId) override { GS_ASSERT(false, "discovery never closes"); }
   void set_transport_handler(TransportHandler*) override {}
   void charge_cpu(Duration) override {}

@@ -91,6 +91,10 @@ class FakeEnv final : public Env {
     dials.push_back(Dial{to, timeout, std::move(done)});
   }
   void write(ConnId conn, WirePacket packet) override { writes.push_back(Write{now_, conn, std::move(packet)}); }
+  std::size_t unwritten(ConnId conn) const override {
+    const auto it = backlog.find(conn);
+    return it == backlog.end() ? 0 : it->second;
+  }
   void close(ConnId conn) override { closed.push_back(conn); }
   void set_transport_handler(TransportHandler* handler) override { transport_handler = handler; }
   void charge_cpu(Duration cost) override { cpu_charged += cost; }
@@ -133,6 +137,7 @@ class FakeEnv final : public Env {
   std::vector<Dial> dials;
   std::vector<Write> writes;
   std::vector<ConnId> closed;
+  std::map<ConnId, std::size_t> backlog;  // what unwritten() reports, per connection
   TransportHandler* transport_handler = nullptr;
   Duration cpu_charged;
   std::uint64_t observations = 0;

@@ -52,6 +52,11 @@ class FakeNetEnv final : public Env {
   Rng& rng(RngPurpose purpose) override { return rngs_.at(static_cast<std::size_t>(purpose)); }
   void dial(const Endpoint& to, Duration timeout, DialDone done) override;
   void write(ConnId conn, WirePacket packet) override;
+  // FakeNetwork transmits every write at once; tests that need a backlog set `backlog`.
+  std::size_t unwritten(ConnId conn) const override {
+    const auto it = backlog.find(conn);
+    return it == backlog.end() ? 0 : it->second;
+  }
   void close(ConnId conn) override;
   void set_transport_handler(TransportHandler* handler) override { handler_ = handler; }
   void charge_cpu(Duration cost) override { cpu_charged += cost; }
@@ -63,6 +68,7 @@ class FakeNetEnv final : public Env {
   Duration cpu_charged;
   std::uint64_t observations = 0;
   std::uint64_t writes = 0;
+  std::map<ConnId, std::size_t> backlog;  // what unwritten() reports, per connection
 
  private:
   friend class FakeNetwork;

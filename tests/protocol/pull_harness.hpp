@@ -90,6 +90,7 @@ class PullTestEnv final : public Env {
   }
   void dial(const Endpoint&, Duration, DialDone) override { GS_ASSERT(false, "pull tests do not dial"); }
   void write(ConnId, WirePacket) override { GS_ASSERT(false, "pull tests do not write"); }
+  std::size_t unwritten(ConnId) const override { return 0; }
   void close(ConnId) override { GS_ASSERT(false, "pull tests do not close"); }
   void set_transport_handler(TransportHandler*) override {}
   void charge_cpu(Duration) override {}
