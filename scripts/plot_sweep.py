@@ -48,6 +48,7 @@ FIGURES = {
     "messages_sent": ("messages sent, all peers", "count"),
     "bytes": ("bytes sent, all peers", "B"),
     "bytes_per_peer_per_s": ("bytes per peer per second", "B/s"),
+    "bytes_per_peer_per_s_from_first_block": ("bytes per peer per second while blocks flow", "B/s"),
     "data_messages_per_block": ("DataMessages sent per block", "per_block"),
     "dropped": ("messages dropped", "count"),
     "duplicates_received": ("duplicate block receipts", "count"),
@@ -489,7 +490,9 @@ def plot_sweep(sweepdir, x_key=None, series_key=None, figures=None, outdir=None,
             log(f"plot_sweep: {f}: no value in any run (all empty), skipped")
             continue
         written += plot_figure(sweep, f, x_key, series_key, outdir)
-    t = plot_tradeoff(sweep, x_key, series_key, outdir)
+    # The cost while blocks flow, when the runs report it (older runs: the whole-run figure).
+    fx = "bytes_per_peer_per_s_from_first_block"
+    t = plot_tradeoff(sweep, x_key, series_key, outdir, fx=fx if has_data(sweep, fx) else "bytes_per_peer_per_s")
     if t:
         written += t
     else:

@@ -53,6 +53,7 @@ void Recorder::on_peer_down(std::size_t p, Time) {
 }
 
 void Recorder::on_block_injected(const std::string& channel, std::uint64_t seq, Time t) {
+  if (!bytes_before_first_block_) bytes_before_first_block_ = world_->network().stats().total().sent.bytes;
   BlockRecord r;
   r.channel = channel;
   r.seq = seq;
@@ -70,15 +71,17 @@ void Recorder::on_observation(std::size_t p, const proto::Observation& o, Time t
       ++duplicates_;
       return;
     }
-    ++via_[static_cast<std::size_t>(b->via)];
     auto it = block_index_.find({b->channel, b->seq});
     if (it == block_index_.end()) return;  // not from the orderer of this run (cannot happen)
     BlockRecord& r = blocks_[it->second];
-    if (!r.first_receipt[p]) {  // a restarted peer receives again: the first time counts
-      r.first_receipt[p] = t;
-      r.path[p] = b->via;
-      ++received_by_channel_[p][r.channel];
+    if (r.first_receipt[p]) {  // accepted again: its ledger was wiped since; the first time counts
+      ++refills_[static_cast<std::size_t>(b->via)];
+      return;
     }
+    ++via_[static_cast<std::size_t>(b->via)];
+    r.first_receipt[p] = t;
+    r.path[p] = b->via;
+    ++received_by_channel_[p][r.channel];
   } else if (std::holds_alternative<proto::ViewChanged>(o.what)) {
     dirty_[p] = true;
   } else if (const auto* l = std::get_if<proto::LeadershipChanged>(&o.what)) {

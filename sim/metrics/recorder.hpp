@@ -98,6 +98,11 @@ class Recorder {
   bool revoked(std::size_t p) const { return revoked_[p]; }
   const std::array<std::uint64_t, 4>& first_receipts_by_path() const { return via_; }
   std::uint64_t duplicate_blocks() const { return duplicates_; }
+  // Receipts of a block a peer had received before, accepted again because its ledger was
+  // wiped meanwhile (the refill of a wiped ledger), by path.
+  const std::array<std::uint64_t, 4>& refills_by_path() const { return refills_; }
+  // Bytes sent by all peers before the first block's injection (nullopt: no block yet).
+  std::optional<std::uint64_t> bytes_sent_before_first_block() const { return bytes_before_first_block_; }
   const std::map<std::string, std::uint64_t>& peer_drops() const { return peer_drops_; }
   Duration sample_interval() const { return interval_; }
 
@@ -121,6 +126,8 @@ class Recorder {
   std::vector<std::map<std::string, std::uint64_t>> received_by_channel_;  // per peer: first receipts
   std::array<std::uint64_t, 4> via_{};
   std::uint64_t duplicates_ = 0;
+  std::array<std::uint64_t, 4> refills_{};
+  std::optional<std::uint64_t> bytes_before_first_block_;
   std::map<std::string, std::uint64_t> peer_drops_;
   // Live leaders per (channel, org).
   std::map<std::pair<std::string, std::string>, std::vector<std::size_t>> leaders_;

@@ -61,6 +61,10 @@ bool expected(const world::World& w, const metrics::Recorder& r, const metrics::
   return in_channel(w.info(p), b.channel) && r.up_since(p, b.injected) && r.in_good_standing(p, b.channel);
 }
 
+json by_path_json(const std::array<std::uint64_t, 4>& n) {
+  return {{"orderer", n[0]}, {"push", n[1]}, {"pull", n[2]}, {"state_transfer", n[3]}};
+}
+
 struct BlockFigures {
   std::size_t expected_peers = 0, reached = 0;
   std::optional<double> time_to_all;
@@ -83,6 +87,31 @@ BlockFigures block_figures(const world::World& w, const metrics::Recorder& r, co
   }
   if (f.expected_peers > 0 && f.reached == f.expected_peers) f.time_to_all = worst;
   return f;
+}
+
+// Per channel: the ledgers of its running members at the end (a wiped ledger refilled or
+// not shows here). "Complete" = holds every block the orderer injected (height = injected + 1,
+// the genesis block counts).
+json ledgers_json(const scenario::Scenario& s, const world::World& w, const metrics::Recorder& r) {
+  json out = json::object();
+  for (const scenario::ChannelSpec& c : s.channels) {
+    std::uint64_t injected = 0;
+    for (const metrics::BlockRecord& b : r.blocks()) injected += b.channel == c.name ? 1 : 0;
+    std::uint64_t members = 0, complete = 0;
+    std::optional<std::uint64_t> lowest;
+    for (std::size_t p = 0; p < w.peer_count(); ++p) {
+      if (!in_channel(w.info(p), c.name) || !r.up_at_end(p) || !r.in_good_standing(p, c.name)) continue;
+      const std::uint64_t h = w.ledger(p, c.name).height();
+      ++members;
+      complete += h == injected + 1 ? 1 : 0;
+      lowest = lowest ? std::min(*lowest, h) : h;
+    }
+    out[c.name] = {{"chain_height", injected + 1},
+                   {"running_members", members},
+                   {"complete", complete},
+                   {"min_height", lowest ? json(*lowest) : json(nullptr)}};
+  }
+  return out;
 }
 
 json link_json(const net::LinkParams& l) {
@@ -198,8 +227,10 @@ json build_report(const scenario::Scenario& s, const world::World& w, const metr
                  {"latency_s", latency_json_or_null(latencies, true)},
                  {"time_to_all_s", latency_json_or_null(to_all, false)},
                  {"complete_blocks", complete},
-                 {"via", {{"orderer", via[0]}, {"push", via[1]}, {"pull", via[2]}, {"state_transfer", via[3]}}},
+                 {"via", by_path_json(via)},
+                 {"refills", by_path_json(r.refills_by_path())},
                  {"duplicates_received", r.duplicate_blocks()}};
+  j["ledgers"] = ledgers_json(s, w, r);
 
   j["membership"] = {{"converged_at_s", optional_seconds(r.membership_converged_at())},
                      {"final_accuracy", r.final_membership_accuracy()}};
@@ -238,6 +269,12 @@ json build_report(const scenario::Scenario& s, const world::World& w, const metr
       drops[std::string(net::to_string(static_cast<net::DropReason>(i)))] = total.dropped_by[i].messages;
   for (const auto& [reason, n] : r.peer_drops()) drops[reason] = n;
   const double peer_seconds = static_cast<double>(w.peer_count()) * seconds(s.duration);
+  json from_first_block = nullptr;  // the traffic while blocks flow, without the warm-up
+  if (const auto before = r.bytes_sent_before_first_block(); before && !r.blocks().empty()) {
+    const double span = seconds(s.duration) - seconds(r.blocks().front().injected);
+    if (span > 0)
+      from_first_block = static_cast<double>(total.sent.bytes - *before) / (static_cast<double>(w.peer_count()) * span);
+  }
   j["messages"] = {{"sent", total.sent.messages},
                    {"bytes", total.sent.bytes},
                    {"dropped", total.dropped.messages},
@@ -245,6 +282,7 @@ json build_report(const scenario::Scenario& s, const world::World& w, const metr
                    {"dropped_by_reason", drops},
                    {"retransmissions", stats.retransmissions()},
                    {"bytes_per_peer_per_s", peer_seconds > 0 ? static_cast<double>(total.sent.bytes) / peer_seconds : 0.0},
+                   {"bytes_per_peer_per_s_from_first_block", from_first_block},
                    {"data_messages_per_block",
                     r.blocks().empty() ? 0.0
                                        : static_cast<double>(stats.kind(static_cast<std::uint16_t>(proto::MessageKind::data)).sent.messages) /
@@ -315,17 +353,34 @@ std::string summary_table(const json& j) {
     out += fmt::format("  latency     p50 {:.3f}s  p90 {:.3f}s  p99 {:.3f}s  max {:.3f}s\n", b["latency_s"]["p50"].get<double>(),
                        b["latency_s"]["p90"].get<double>(), b["latency_s"]["p99"].get<double>(), b["latency_s"]["max"].get<double>());
   if (!b["time_to_all_s"].is_null())
-    out += fmt::format("  time to all p50 {:.3f}s  p99 {:.3f}s  max {:.3f}s\n", b["time_to_all_s"]["p50"].get<double>(),
-                       b["time_to_all_s"]["p99"].get<double>(), b["time_to_all_s"]["max"].get<double>());
+    out += fmt::format("  time to all p50 {:.3f}s  p99 {:.3f}s  max {:.3f}s  (over the {} complete blocks)\n",
+                       b["time_to_all_s"]["p50"].get<double>(), b["time_to_all_s"]["p99"].get<double>(),
+                       b["time_to_all_s"]["max"].get<double>(), b["complete_blocks"].get<std::uint64_t>());
   out += fmt::format("  first receipts via orderer {}  push {}  pull {}  state transfer {}\n",
                      b["via"]["orderer"].get<std::uint64_t>(), b["via"]["push"].get<std::uint64_t>(),
                      b["via"]["pull"].get<std::uint64_t>(), b["via"]["state_transfer"].get<std::uint64_t>());
+  const json& refills = b["refills"];
+  const std::uint64_t refilled = refills["orderer"].get<std::uint64_t>() + refills["push"].get<std::uint64_t>() +
+                                 refills["pull"].get<std::uint64_t>() + refills["state_transfer"].get<std::uint64_t>();
+  if (refilled > 0)
+    out += fmt::format("  wiped ledgers refilled via orderer {}  push {}  pull {}  state transfer {}\n",
+                       refills["orderer"].get<std::uint64_t>(), refills["push"].get<std::uint64_t>(),
+                       refills["pull"].get<std::uint64_t>(), refills["state_transfer"].get<std::uint64_t>());
+  for (const auto& [channel, l] : j["ledgers"].items())
+    out += fmt::format("  ledgers     {}: {} of {} running members hold all {} blocks{}\n", channel,
+                       l["complete"].get<std::uint64_t>(), l["running_members"].get<std::uint64_t>(),
+                       l["chain_height"].get<std::uint64_t>() - 1,
+                       l["min_height"].is_null() ? std::string()
+                                                 : fmt::format(" (lowest height {})", l["min_height"].get<std::uint64_t>()));
   out += fmt::format("  membership  converged at {}  final accuracy {:.4f}\n",
                      num(j["membership"]["converged_at_s"], "{:.1f}s"), j["membership"]["final_accuracy"].get<double>());
   const json& m = j["messages"];
-  out += fmt::format("  messages    {} sent, {:.1f} MB, {} dropped, {:.0f} B/peer/s\n", m["sent"].get<std::uint64_t>(),
+  out += fmt::format("  messages    {} sent, {:.1f} MB, {} dropped, {:.0f} B/peer/s{}\n", m["sent"].get<std::uint64_t>(),
                      static_cast<double>(m["bytes"].get<std::uint64_t>()) / 1e6, m["dropped"].get<std::uint64_t>(),
-                     m["bytes_per_peer_per_s"].get<double>());
+                     m["bytes_per_peer_per_s"].get<double>(),
+                     m["bytes_per_peer_per_s_from_first_block"].is_null()
+                         ? std::string()
+                         : fmt::format(" ({:.0f} from the first block on)", m["bytes_per_peer_per_s_from_first_block"].get<double>()));
   return out;
 }
 

@@ -36,6 +36,7 @@ const std::vector<Figure>& headline_figures() {
       {"messages_sent", {"messages", "sent"}},
       {"bytes", {"messages", "bytes"}},
       {"bytes_per_peer_per_s", {"messages", "bytes_per_peer_per_s"}},
+      {"bytes_per_peer_per_s_from_first_block", {"messages", "bytes_per_peer_per_s_from_first_block"}},
       {"data_messages_per_block", {"messages", "data_messages_per_block"}},
       {"dropped", {"messages", "dropped"}},
       {"duplicates_received", {"blocks", "duplicates_received"}},

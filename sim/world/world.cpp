@@ -153,7 +153,8 @@ void World::schedule_orderer() {
   for (const scenario::ChannelSpec& c : scenario_.channels) {
     chains_[c.name];
     std::uint64_t seq = 1;
-    for (Time t = Time::zero() + w.start; t <= end && (!w.count || seq <= *w.count); t += w.block_interval, ++seq)
+    // Strictly before the end: a block injected at the last instant could reach only the leaders.
+    for (Time t = Time::zero() + w.start; t < end && (!w.count || seq <= *w.count); t += w.block_interval, ++seq)
       scheduler_.at(t, [this, ch = &c.name, seq] { inject_block(*ch, seq); }, "orderer.block");
   }
 }

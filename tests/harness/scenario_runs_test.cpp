@@ -340,6 +340,27 @@ workload: { block_interval: 2s, block_size: 1KiB, start: 10s, count: 3 }
   CHECK(j["leadership"]["ch1"]["Org1"]["final_leaders"] == json::array({"Org1.peer0"}));
   CHECK(j["leadership"]["ch1"]["Org1"]["changes"] == 1);
   CHECK(j["events"].empty());
+  CHECK(b["refills"] == json({{"orderer", 0}, {"push", 0}, {"pull", 0}, {"state_transfer", 0}}));
+  CHECK(j["ledgers"]["ch1"] == json({{"chain_height", 4}, {"running_members", 3}, {"complete", 3}, {"min_height", 4}}));
+
+  // bytes_per_peer_per_s_from_first_block: the bytes of the samples after the first block
+  // (injected at 10 s) over 3 peers x 10 s. Sends at exactly 10 s fall in the sample ending
+  // at 10 s, so allow the few alive messages of that instant.
+  const std::string series = gs::report::timeseries_csv(*r.recorder);
+  std::istringstream rows(series);
+  std::string row;
+  std::getline(rows, row);
+  double after_first_block = 0;
+  while (std::getline(rows, row)) {
+    std::vector<std::string> cells;
+    std::istringstream cs(row);
+    for (std::string c; std::getline(cs, c, ',');) cells.push_back(c);
+    if (std::stod(cells[0]) <= 10.0) continue;
+    for (std::size_t k = 6; k < cells.size(); k += 2) after_first_block += std::stod(cells[k]);
+  }
+  const double per_peer_s = j["messages"]["bytes_per_peer_per_s_from_first_block"].get<double>();
+  CHECK(per_peer_s == Approx(after_first_block / 30.0).epsilon(0.05));
+  CHECK(per_peer_s != Approx(j["messages"]["bytes_per_peer_per_s"].get<double>()).epsilon(0.05));
 
   // blocks.csv: one row per block with the same figures.
   const std::string csv = gs::report::blocks_csv(r.scenario, *r.world, *r.recorder);
@@ -351,6 +372,37 @@ workload: { block_interval: 2s, block_size: 1KiB, start: 10s, count: 3 }
   const std::string ts = gs::report::timeseries_csv(*r.recorder);
   CHECK(std::count(ts.begin(), ts.end(), '\n') == 21);
   CHECK_THAT(ts, Catch::Contains("\n20.000,1.000000,1.000000,1,"));
+}
+
+// A wiped ledger is refilled: its receipts of blocks it had before are refills, not first
+// receipts, and at the end every running member holds the whole chain (docs/report.md).
+TEST_CASE("report.json: refills of a wiped ledger and the ledgers at the end", "[scenario][report]") {
+  Run r(from_text(R"(name: wipe
+duration: 40s
+orgs: { count: 1, peers: 4 }
+network: { latency: 2ms }
+workload: { block_interval: 1s, block_size: 1KiB, start: 5s }
+events:
+  - { at: 10.5s, crash: [Org1.peer2] }
+  - { at: 12.5s, restart: [Org1.peer2], wipe: true }
+)"));
+  r.finish();
+  const json& b = r.report["blocks"];
+  const auto injected = b["injected"].get<std::uint64_t>();
+  CHECK(injected == 35);  // 5 s, 6 s, ..., 39 s: strictly before the end
+  const auto sum = [](const json& paths) {
+    return paths["orderer"].get<std::uint64_t>() + paths["push"].get<std::uint64_t>() + paths["pull"].get<std::uint64_t>() +
+           paths["state_transfer"].get<std::uint64_t>();
+  };
+  // Every peer receives every block once for the first time (peer2 catches up on 11 s and
+  // 12 s after its restart)...
+  CHECK(sum(b["via"]) == 4 * injected);
+  // ... and peer2 receives again the 6 blocks (5 s .. 10 s) its wiped ledger lost.
+  CHECK(sum(b["refills"]) == 6);
+  CHECK(b["refills"]["orderer"] == 0);
+  CHECK(r.report["ledgers"]["ch1"] == json({{"chain_height", injected + 1}, {"running_members", 4}, {"complete", 4},
+                                            {"min_height", injected + 1}}));
+  CHECK(r.world->ledger(r.index("Org1.peer2"), "ch1").height() == injected + 1);
 }
 
 // ---------------------------------------------------------------------------------------
