@@ -40,7 +40,8 @@ json report(std::uint64_t seed, const std::string& loss) {
                  {"via", {{"orderer", 10}, {"push", 80}, {"pull", 5}, {"state_transfer", 0}}},
                  {"duplicates_received", 7}};
   j["membership"] = {{"converged_at_s", 12.5}, {"final_accuracy", 1.0}};
-  j["messages"] = {{"sent", 1000}, {"bytes", 123456}, {"dropped", 3}, {"bytes_per_peer_per_s", 0.1}, {"data_messages_per_block", 8.5}};
+  j["messages"] = {{"sent", 1000}, {"bytes", 123456}, {"dropped", 3}, {"bytes_per_peer_per_s", 0.1},
+                     {"bytes_per_peer_per_s_from_first_block", 0.2}, {"data_messages_per_block", 8.5}};
   return j;
 }
 
@@ -107,10 +108,11 @@ TEST_CASE("collect: hand-made reports give hand-computed runs.csv rows", "[sweep
       "run_id,network.loss,seed,coverage,latency_mean_s,latency_p50_s,latency_p90_s,latency_p99_s,latency_max_s,"
       "time_to_all_mean_s,time_to_all_p50_s,time_to_all_p99_s,time_to_all_max_s,complete_blocks,blocks_injected,"
       "via_orderer,via_push,via_pull,via_state_transfer,membership_converged_at_s,membership_final_accuracy,"
-      "messages_sent,bytes,bytes_per_peer_per_s,data_messages_per_block,dropped,duplicates_received,events\n"
-      "p000-s01,0,1,1,0.5,0.25,1,2,3,1.5,1,4,4,9,10,10,80,5,0,12.5,1,1000,123456,0.1,8.5,3,7,99999\n"
-      "p000-s02,0,2,0.5,,,,,,1.5,1,4,4,9,10,10,80,5,0,,1,1000,123456,0.1,8.5,3,7,99999\n"
-      "p001-s01,0.5,1,1,0.5,0.25,1,2,3,1.5,1,4,4,9,10,10,80,5,0,12.5,1,1000,123456,0.1,8.5,3,7,99999\n";
+      "messages_sent,bytes,bytes_per_peer_per_s,bytes_per_peer_per_s_from_first_block,data_messages_per_block,dropped,"
+      "duplicates_received,events\n"
+      "p000-s01,0,1,1,0.5,0.25,1,2,3,1.5,1,4,4,9,10,10,80,5,0,12.5,1,1000,123456,0.1,0.2,8.5,3,7,99999\n"
+      "p000-s02,0,2,0.5,,,,,,1.5,1,4,4,9,10,10,80,5,0,,1,1000,123456,0.1,0.2,8.5,3,7,99999\n"
+      "p001-s01,0.5,1,1,0.5,0.25,1,2,3,1.5,1,4,4,9,10,10,80,5,0,12.5,1,1000,123456,0.1,0.2,8.5,3,7,99999\n";
   CHECK(csv == expected);
   std::filesystem::remove_all(dir);
 }
