@@ -285,17 +285,28 @@ def membership(series, report, outdir):
     # and in the head-room above 1.0 an arrow to when membership was exact again.
     events = report.get("events") or []
     rows = mark_events(ax, events, end, extra_axes=(axl,))
+    # Arrows that overlap in time (a partition's arrow spans its heal's) go on separate lanes
+    # of the head-room, so that their labels never print on top of each other.
+    lanes = [1.12, 1.05, 1.19]
+    lane_free_at = [float("-inf")] * len(lanes)
+    label_room = 0.08 * end  # the "+N s" label after an arrow's head
     for e in events:
         # A window (churn) is recovered from when it ends, not when it opens.
         x0 = e["ends_at_s"] if e.get("ends_at_s") is not None else e["at_s"]
         rec = e.get("membership_converged_at_s")
+        if rec is not None and rec <= x0:
+            continue
+        x1 = end if rec is None else rec
+        lane = next((i for i, free in enumerate(lane_free_at) if free <= x0), len(lanes) - 1)
+        lane_free_at[lane] = x1 + label_room
+        y = lanes[lane]
         if rec is None:
-            ax.annotate("membership never exact again", (x0, 1.12), fontsize=8, color="tab:blue",
+            ax.annotate("membership never exact again", (x0, y), fontsize=8, color="tab:blue",
                         xytext=(4, 0), textcoords="offset points", va="center")
-        elif rec > x0:
-            ax.annotate("", xy=(rec, 1.12), xytext=(x0, 1.12),
+        else:
+            ax.annotate("", xy=(rec, y), xytext=(x0, y),
                         arrowprops={"arrowstyle": "->", "color": "tab:blue", "lw": 1.3})
-            ax.annotate(f"+{rec - x0:g} s", (rec, 1.12), xytext=(3, 0), textcoords="offset points",
+            ax.annotate(f"+{rec - x0:g} s", (rec, y), xytext=(3, 0), textcoords="offset points",
                         ha="left", va="center", fontsize=8, color="tab:blue")
     conv = (report.get("membership") or {}).get("converged_at_s")
     sub = f"membership first exact at {conv:g} s" if conv is not None else "membership never exact"

@@ -368,19 +368,23 @@ def plot_figure(sweep, fig_name, x_key, series_key, outdir):
         axes[pi // cols][pi % cols].set_visible(False)
     ax0 = axes[0][0]  # the y axis is shared
     kind = FIGURES.get(fig_name, ("", "count"))[1]
+    below_zero = False
     if kind == "frac":
         lo, hi = ax0.get_ylim()
         ax0.set_ylim(lo, min(hi, 100.5) if lo < 100 else hi)
     elif positive and max(positive) / min(positive) >= 30:
         ax0.set_yscale("log")
         plain_log_axis(ax0.yaxis)
+        below_zero = any(v <= 0 for v in vals[1::2])  # lower ends of the intervals
     else:
         ax0.set_ylim(bottom=0)
     series_legend(fig, axes, series_key)
     label = FIGURES.get(fig_name, (fig_name, ""))[0]
     versus = f"vs {short_key(x_key)}" if x_key else "(no varied key)"
+    # A log axis cannot show an interval reaching zero or below: its bar runs off the bottom.
+    clipped = "; bars running off the bottom reach below 0" if below_zero else ""
     fig.suptitle(f"{label[0].upper() + label[1:]} {versus} — sweep of {sweep['meta']['scenario']}\n"
-                 f"{seeds_note(sweep)}", y=1.0)
+                 f"{seeds_note(sweep)}{clipped}", y=1.0)
     fig.tight_layout()
     return save(fig, outdir, f"sweep_{fig_name}")
 
