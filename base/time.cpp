@@ -77,11 +77,11 @@ Duration parse_duration(std::string_view text) {
     std::size_t u = 0;
     while (u < s.size() && s[u] != '.' && !is_digit(s[u])) ++u;
     const std::string_view unit_name = s.substr(0, u);
-    if (unit_name.empty()) fail(text, "missing unit (one of ns, us, ms, s, m, h)");
+    if (unit_name.empty()) fail(text, "missing unit (one of ns, us or µs, ms, s, m, h)");
     const Unit* unit = nullptr;
     for (const Unit& cand : kUnits)
       if (cand.name == unit_name) unit = &cand;
-    if (unit == nullptr) fail(text, fmt::format("unknown unit \"{}\" (one of ns, us, ms, s, m, h)", unit_name));
+    if (unit == nullptr) fail(text, fmt::format("unknown unit \"{}\" (one of ns, us or µs, ms, s, m, h)", unit_name));
     s.remove_prefix(u);
 
     total += whole * unit->ns + frac * unit->ns / scale;  // truncates below 1 ns, as Go does

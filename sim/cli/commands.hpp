@@ -9,6 +9,10 @@
 #include <utility>
 #include <vector>
 
+namespace gs::scenario {
+struct Scenario;
+}
+
 namespace gs::cli {
 
 struct RunOptions {
@@ -18,6 +22,7 @@ struct RunOptions {
   std::string out;                // default results/<scenario name>
   bool trace = false;
   bool quiet = false;
+  bool resolved = false;  // check --resolved: every gossip key's value and where it came from
 };
 
 // gossipsim sweep (docs/sweeps.md). Bad input and unusable sweep directories throw
@@ -41,6 +46,11 @@ int run_command(const RunOptions& o);
 int sweep_command(const SweepOptions& o);
 int check_command(const RunOptions& o);
 int params_command(const std::string& profile_filter);
+
+// The scenario of `run` / `check`, with --set and --seed applied.
+scenario::Scenario load_scenario(const RunOptions& o);
+// "warning: file:line:column: ..." on stderr for each of the scenario's warnings.
+void print_warnings(const scenario::Scenario& s);
 
 // Splits KEY=VALUE; throws ScenarioError naming the option when malformed.
 std::vector<std::pair<std::string, std::string>> parse_sets(const std::vector<std::string>& sets);

@@ -21,16 +21,41 @@ namespace {
 
 constexpr const char* kFooter = R"(Examples:
   gossipsim run scenarios/default.yaml
-  gossipsim run scenarios/default.yaml --seed 7 --set gossip.propagatePeerNum=5 --out results/f5
-  gossipsim run scenarios/partition.yaml --trace --quiet
-  gossipsim check scenarios/wan.yaml
+  gossipsim check scenarios/partition-heal.yaml --resolved
   gossipsim params --profile fabric-2.5
   gossipsim sweep scenarios/default.yaml --vary gossip.propagatePeerNum=1..6 --seeds 10 --out results/sweep-f
-  gossipsim sweep scenarios/default.yaml --vary network.loss=0..0.1:0.02 --seeds 10 --plan --out results/sweep-loss | parallel
-  gossipsim sweep --collect results/sweep-loss
+  gossipsim help run
 
 Exit codes: 0 success, 2 bad usage or invalid input, 1 the run failed (invariant).
 Scenario keys: docs/scenarios.md.  Report fields: docs/report.md.  Sweeps: docs/sweeps.md.)";
+
+constexpr const char* kRunFooter = R"(Examples:
+  gossipsim run scenarios/default.yaml                        # writes results/default/
+  gossipsim run scenarios/default.yaml --seed 7 --set gossip.propagatePeerNum=5 --out results/f5
+  gossipsim run scenarios/partition-heal.yaml --set duration=2m --trace --quiet --out results/ph
+
+Outputs, each written atomically (docs/report.md): report.json (last), timeseries.csv, blocks.csv,
+receipts.csv, and trace.jsonl with --trace. Warnings about the scenario (e.g. a workload that injects
+no block before the end) go to stderr, with --quiet too.
+Exit codes: 0 success, 2 invalid scenario or usage (nothing written), 1 the run failed (invariant).)";
+
+constexpr const char* kCheckFooter = R"(Examples:
+  gossipsim check scenarios/wan.yaml
+  gossipsim check scenarios/core-yaml-import.yaml --resolved      # each gossip key: value, where it came from
+  gossipsim check scenarios/default.yaml --set duration=20s       # warns: no block is injected before the end
+
+Errors name file:line:column and the key (docs/scenarios.md); warnings go to stderr.
+Exit codes: 0 valid (with or without warnings), 2 invalid.)";
+
+constexpr const char* kParamsFooter = R"(Examples:
+  gossipsim params
+  gossipsim params --profile fabric-3.0
+
+What one scenario resolves to (profile, core.yaml import, its keys, --set): gossipsim check FILE --resolved)";
+
+constexpr const char* kHelpFooter = R"(Examples:
+  gossipsim help
+  gossipsim help sweep)";
 
 constexpr const char* kSweepFooter = R"(Examples:
   gossipsim sweep scenarios/default.yaml --vary gossip.propagatePeerNum=1..6 --seeds 10 --out results/sweep-f
@@ -62,7 +87,9 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
 
   gs::cli::RunOptions run;
-  CLI::App* run_cmd = app.add_subcommand("run", "Run a scenario; write report.json, timeseries.csv, blocks.csv");
+  CLI::App* run_cmd = app.add_subcommand(
+      "run", "Run a scenario; write report.json, timeseries.csv, blocks.csv, receipts.csv (and trace.jsonl with --trace)");
+  run_cmd->footer(kRunFooter);
   add_scenario_options(run_cmd, run);
   run_cmd->add_option("--out", run.out, "Output directory (default: results/<scenario name>)");
   run_cmd->add_flag("--trace", run.trace, "Also write trace.jsonl: every message sent, delivered or dropped");
@@ -70,10 +97,15 @@ int main(int argc, char** argv) {
 
   gs::cli::RunOptions check;
   CLI::App* check_cmd = app.add_subcommand("check", "Validate a scenario without running it");
+  check_cmd->footer(kCheckFooter);
   add_scenario_options(check_cmd, check);
+  check_cmd->add_flag("--resolved", check.resolved,
+                      "Also print every gossip key's effective value and where it came from (profile default, "
+                      "core.yaml, Fabric code default, scenario, --set)");
 
   std::string profile;
   CLI::App* params_cmd = app.add_subcommand("params", "List every gossip key: default per profile, unit, meaning");
+  params_cmd->footer(kParamsFooter);
   params_cmd->add_option("--profile", profile, "Show one profile only (fabric-1.0, fabric-2.5, fabric-3.0)");
 
   gs::cli::SweepOptions sweep;
@@ -95,11 +127,30 @@ int main(int argc, char** argv) {
   sweep_cmd->add_flag("--partial", sweep.partial, "With --collect: aggregate the finished runs even when some are missing");
   sweep_cmd->add_flag("--quiet", sweep.quiet, "No progress line, no summary; errors only");
 
+  std::string help_topic;
+  CLI::App* help_cmd = app.add_subcommand("help", "Print this help, or a subcommand's");
+  help_cmd->footer(kHelpFooter);
+  help_cmd->add_option("subcommand", help_topic, "run, check, params, sweep or help");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);
     return code == 0 ? 0 : 2;
+  }
+  if (*help_cmd) {
+    if (help_topic.empty()) {
+      std::fputs(app.get_formatter()->make_help(&app, app.get_name(), CLI::AppFormatMode::Normal).c_str(), stdout);
+      return 0;
+    }
+    for (const CLI::App* sub : {run_cmd, check_cmd, params_cmd, sweep_cmd, help_cmd})
+      if (sub->get_name() == help_topic) {
+        std::fputs(sub->help(app.get_name()).c_str(), stdout);
+        return 0;
+      }
+    std::fprintf(stderr, "error: help: unknown subcommand \"%s\" (one of run, check, params, sweep, help)\n",
+                 help_topic.c_str());
+    return 2;
   }
   try {
     if (*run_cmd) return gs::cli::run_command(run);

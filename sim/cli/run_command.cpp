@@ -19,13 +19,6 @@ namespace {
 
 using WallClock = std::chrono::steady_clock;  // progress display and wall_s only
 
-scenario::Scenario load(const RunOptions& o) {
-  scenario::LoadOptions lo;
-  lo.overrides = parse_sets(o.sets);
-  lo.seed = o.seed;
-  return scenario::load_scenario_file(o.scenario, lo);
-}
-
 // "\r  t=123.4s/300s  41%  1.2M events/s  ETA 3s" on stderr, when it is a terminal.
 void install_progress(world::World& w, Duration total, WallClock::time_point start) {
   w.scheduler().set_progress_hook(200000, [total, start](const sim::Scheduler& s) {
@@ -49,9 +42,10 @@ std::string trace_line(const world::World& w, const net::TraceEvent& e) {
 }  // namespace
 
 int run_command(const RunOptions& o) {
-  const scenario::Scenario s = load(o);
+  const scenario::Scenario s = load_scenario(o);
+  print_warnings(s);  // --quiet too: it silences progress and the summary, not what may be wrong
   const std::string out_dir = o.out.empty() ? "results/" + s.name : o.out;
-  metrics::Recorder recorder;
+  metrics::Recorder recorder(s.sample_interval);
   world::World w(s, recorder);
   set_assert_context([&w, seed = s.seed, path = o.scenario] {
     return fmt::format("seed {}, virtual time {}; reproduce with: gossipsim run {} --seed {}", seed,
@@ -87,12 +81,11 @@ int run_command(const RunOptions& o) {
   return 0;
 }
 
-int check_command(const RunOptions& o) {
-  const scenario::Scenario s = load(o);
-  std::printf("%s: ok — scenario \"%s\", %u peers in %zu orgs, %zu channels, %s, %zu timeline events, profile %s\n",
-              o.scenario.c_str(), s.name.c_str(), s.peer_count(), s.orgs.size(), s.channels.size(),
-              format_duration(s.duration).c_str(), s.events.size(), std::string(proto::to_string(s.gossip.profile)).c_str());
-  return 0;
+scenario::Scenario load_scenario(const RunOptions& o) {
+  scenario::LoadOptions lo;
+  lo.overrides = parse_sets(o.sets);
+  lo.seed = o.seed;
+  return scenario::load_scenario_file(o.scenario, lo);
 }
 
 std::vector<std::pair<std::string, std::string>> parse_sets(const std::vector<std::string>& sets) {

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <thread>
 
@@ -17,6 +18,7 @@
 
 #include "sim/cli/commands.hpp"
 #include "sim/report/report.hpp"
+#include "sim/scenario/scenario_loader.hpp"
 #include "sim/sweep/collect.hpp"
 #include "sim/sweep/executor.hpp"
 #include "sim/sweep/plan.hpp"
@@ -141,6 +143,31 @@ void check_same_sweep(const sweep::SweepSpec& spec, const std::string& dir) {
     throw SweepError(fmt::format("{} holds another sweep: {}. Use another --out, or delete {} to start over", dir, why, dir));
 }
 
+// The scenario's warnings (e.g. no block before the end), each once, naming the grid points
+// it concerns unless it concerns them all. Each run also writes them to its stderr.txt.
+void print_warnings_of_grid(const sweep::SweepSpec& spec) {
+  std::map<std::string, std::vector<std::string>> points_of;
+  std::vector<std::string> order;
+  for (std::size_t p = 0; p < spec.grid.point_count(); ++p) {
+    scenario::LoadOptions lo;
+    lo.overrides = sweep::point_overrides(spec, p);
+    lo.seed = spec.grid.seeds.front();
+    std::vector<std::string> point;
+    const std::vector<std::string> values = spec.grid.point_values(p);
+    for (std::size_t a = 0; a < values.size(); ++a) point.push_back(spec.grid.axes[a].key + "=" + values[a]);
+    for (const scenario::ScenarioWarning& w : scenario::load_scenario_file(spec.scenario, lo).warnings) {
+      std::vector<std::string>& points = points_of[w.text()];
+      if (points.empty()) order.push_back(w.text());
+      points.push_back(fmt::format("{}", fmt::join(point, " ")));
+    }
+  }
+  for (const std::string& w : order) {
+    const std::vector<std::string>& points = points_of[w];
+    if (points.size() == spec.grid.point_count()) std::fprintf(stderr, "warning: %s\n", w.c_str());
+    else std::fprintf(stderr, "warning: %s (grid points: %s)\n", w.c_str(), fmt::format("{}", fmt::join(points, ", ")).c_str());
+  }
+}
+
 std::string progress_line(const sweep::Progress& p, double elapsed) {
   std::string eta = "?";
   if (p.done > 0 && p.done < p.total) eta = format_wall(elapsed / static_cast<double>(p.done) * static_cast<double>(p.total - p.done));
@@ -228,6 +255,7 @@ int collect_command(const SweepOptions& o) {
 
 int plan_or_sweep(const SweepOptions& o) {
   const sweep::SweepSpec spec = spec_from_options(o);
+  if (!o.quiet) print_warnings_of_grid(spec);  // --quiet: errors only
   const std::string dir = without_trailing_slash(o.out);
   check_same_sweep(spec, dir);
   const sweep::Collected done = sweep::collect_runs(spec, dir);  // also refuses runs of another configuration

@@ -156,12 +156,14 @@ json config_json(const scenario::Scenario& s) {
   c["name"] = s.name;
   c["description"] = s.description;
   c["duration"] = format_duration(s.duration);
+  c["sample_interval"] = format_duration(s.sample_interval);
   c["seed"] = s.seed;
   c["profile"] = std::string(proto::to_string(s.gossip.profile));
   json g;
   for (const scenario::ParamInfo& p : scenario::gossip_params())
     g[std::string(p.key)] = scenario::format_param(scenario::get_param(p, s.gossip));
   c["gossip"] = g;
+  c["gossip_import"] = s.gossip_import.empty() ? json(nullptr) : json(s.gossip_import);
   json orgs = json::array();
   for (const scenario::OrgSpec& o : s.orgs) {
     json jo{{"name", o.name}, {"peers", o.peers}, {"anchors", o.anchors}};

@@ -1,5 +1,3 @@
-#include <filesystem>
-
 #include <fmt/format.h>
 
 #include "sim/scenario/params.hpp"
@@ -27,14 +25,14 @@ ParamValue read_value(const YamlSource& src, const YAML::Node& n, const ParamInf
   return false;
 }
 
-void read_keys(const YamlSource& src, const YAML::Node& map, const std::string& prefix, proto::GossipConfig& cfg) {
+void read_keys(const YamlSource& src, const YAML::Node& map, const std::string& prefix, Scenario& s) {
   for (const auto& kv : map) {
     const std::string key = kv.first.as<std::string>();
     const std::string full = prefix.empty() ? key : prefix + "." + key;
     const std::string path = "gossip." + full;
     if (full == "import") continue;  // applied first, by read_gossip_section
     if (kv.second.IsMap()) {
-      read_keys(src, kv.second, full, cfg);
+      read_keys(src, kv.second, full, s);
       continue;
     }
     for (std::string_view k : kPerPeerKeys)
@@ -48,7 +46,9 @@ void read_keys(const YamlSource& src, const YAML::Node& map, const std::string& 
       msg += "; `gossipsim params` lists them all";
       src.fail(kv.first, path, msg);
     }
-    set_param(*p, cfg, read_value(src, kv.second, *p, path));
+    set_param(*p, s.gossip, read_value(src, kv.second, *p, path));
+    s.gossip_sources[full] =
+        ParamSource{src.from_option(kv.second) ? ParamOrigin::option : ParamOrigin::scenario, src.loc(kv.second)};
   }
 }
 
@@ -74,46 +74,50 @@ bool is_zero(const ParamValue& v) {
 
 }  // namespace
 
-void import_core_yaml(const YamlSource& outer, const YAML::Node& at, const std::string& path,
-                      proto::GossipConfig& cfg) {
+void import_core_yaml(const YamlSource& outer, const YAML::Node& at, const std::string& path, Scenario& s) {
   YAML::Node doc;
   try {
     doc = YAML::LoadFile(path);
+  } catch (const YAML::ParserException& e) {
+    throw ScenarioError({path, e.mark.line + 1, e.mark.column + 1}, "", fmt::format("YAML syntax: {}", e.msg));
   } catch (const YAML::Exception& e) {
     outer.fail(at, "gossip.import", fmt::format("cannot read core.yaml \"{}\": {}", path, e.what()));
   }
   const YAML::Node gossip = lookup_dotted(doc, "peer.gossip");
   if (!gossip.IsMap()) outer.fail(at, "gossip.import", fmt::format("\"{}\" has no peer.gossip section", path));
   const YamlSource src(path);
-  // Fabric reads core.yaml through GetIntOrDefault/GetDurationOrDefault: absent or 0 means
-  // the code default. The code default of sendBuffSize is 20 (core.yaml says 200).
-  cfg.send_buff_size = 20;
-  for (const ParamInfo& p : gossip_params()) {
-    if (p.key == "deliveryclient.blockGossipEnabled") continue;
-    const YAML::Node n = lookup_dotted(gossip, p.key);
-    if (!n.IsDefined() || n.IsNull()) continue;
-    const ParamValue v = read_value(src, n, p, "peer.gossip." + std::string(p.key));
-    if (!is_zero(v)) set_param(p, cfg, v);
-  }
-  const YAML::Node bge = lookup_dotted(doc, "peer.deliveryclient.blockGossipEnabled");
-  if (bge.IsDefined() && !bge.IsNull())
-    cfg.block_gossip_enabled = as_bool(src, bge, "peer.deliveryclient.blockGossipEnabled");
+  s.gossip_import = path;
+  // Fabric reads core.yaml through GetIntOrDefault/GetDurationOrDefault: a key left out or
+  // set to 0 takes the code default (the profile's default but for code_default_exceptions()).
+  auto apply = [&](const ParamInfo& p, const YAML::Node& n, const std::string& name) {
+    if (!n.IsDefined() || n.IsNull()) {
+      s.gossip_sources[std::string(p.key)] = ParamSource{ParamOrigin::code_default, {}};
+      return;
+    }
+    const ParamValue v = read_value(src, n, p, name);
+    const bool stated = !is_zero(v);
+    if (stated) set_param(p, s.gossip, v);
+    s.gossip_sources[std::string(p.key)] = ParamSource{stated ? ParamOrigin::core_yaml : ParamOrigin::code_default, src.loc(n)};
+  };
+  for (const ParamInfo& p : gossip_params())
+    if (p.key != "deliveryclient.blockGossipEnabled")
+      apply(p, lookup_dotted(gossip, p.key), "peer.gossip." + std::string(p.key));
+  apply(*find_param("deliveryclient.blockGossipEnabled"), lookup_dotted(doc, "peer.deliveryclient.blockGossipEnabled"),
+        "peer.deliveryclient.blockGossipEnabled");
+  for (const CodeDefault& d : code_default_exceptions())
+    if (s.gossip_sources[std::string(d.key)].origin == ParamOrigin::code_default) d.apply(s.gossip);
   // Every other key of the imported section is ignored: per-peer keys (bootstrap,
   // endpoint, externalEndpoint come from orgs[]), keys Fabric itself does not read
   // (stateInfoRetentionInterval), private data (pvtData.*, out of scope) and keys of
   // Fabric versions newer than this simulator knows.
 }
 
-void read_gossip_section(const YamlSource& src, const YAML::Node& gossip, const std::string& base_dir,
-                         proto::GossipConfig& cfg) {
+void read_gossip_section(const YamlSource& src, const YAML::Node& gossip, const std::string& base_dir, Scenario& s) {
   if (!gossip.IsDefined() || gossip.IsNull()) return;
   if (!gossip.IsMap()) src.fail(gossip, "gossip", "expected a mapping of peer.gossip keys");
-  if (const YAML::Node imp = gossip["import"]; imp.IsDefined()) {
-    std::filesystem::path p(as_string(src, imp, "gossip.import"));
-    if (p.is_relative()) p = std::filesystem::path(base_dir) / p;
-    import_core_yaml(src, imp, p.string(), cfg);
-  }
-  read_keys(src, gossip, "", cfg);
+  if (const YAML::Node imp = gossip["import"]; imp.IsDefined())
+    import_core_yaml(src, imp, resolve_scenario_file(src, imp, "gossip.import", base_dir, "core.yaml"), s);
+  read_keys(src, gossip, "", s);
 }
 
 }  // namespace gs::scenario

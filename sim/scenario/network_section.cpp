@@ -1,4 +1,3 @@
-#include <filesystem>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -67,11 +66,8 @@ namespace {
 TopologySpec read_topology(const YamlSource& src, const YAML::Node& n, const std::string& base_dir) {
   MapReader r(src, n, "network.topology");
   TopologySpec t;
-  if (auto f = r.opt_string("file")) {
-    std::filesystem::path p(*f);
-    if (p.is_relative()) p = std::filesystem::path(base_dir) / p;
-    t.file = p.string();
-  }
+  if (r.has("file"))
+    t.file = resolve_scenario_file(src, r.child("file"), "network.topology.file", base_dir, "the graph file");
   if (auto g = r.opt_string("generator")) {
     static constexpr std::string_view kGenerators[] = {"complete", "ring", "grid", "erdos_renyi", "small_world",
                                                        "plod"};

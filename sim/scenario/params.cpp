@@ -95,9 +95,28 @@ const ParamInfo kParams[] = {
 // clang-format on
 #undef GS_FIELD
 
+// spec §10, "code def." columns. The order matters: reconnectInterval follows the
+// aliveExpirationTimeout resolved just before it.
+const CodeDefault kCodeDefaults[] = {
+  {"sendBuffSize", "20", [](GossipConfig& c) { c.send_buff_size = 20; }},
+  {"aliveExpirationTimeout", "5 x aliveTimeInterval",
+   [](GossipConfig& c) { c.alive_expiration_timeout = c.alive_time_interval * 5; }},
+  {"reconnectInterval", "aliveExpirationTimeout",
+   [](GossipConfig& c) { c.reconnect_interval = c.alive_expiration_timeout; }},
+  {"deliveryclient.blockGossipEnabled", "true", [](GossipConfig& c) { c.block_gossip_enabled = true; }},
+};
+
 }  // namespace
 
 std::span<const ParamInfo> gossip_params() { return kParams; }
+
+std::span<const CodeDefault> code_default_exceptions() { return kCodeDefaults; }
+
+const CodeDefault* find_code_default(std::string_view key) {
+  for (const CodeDefault& d : kCodeDefaults)
+    if (d.key == key) return &d;
+  return nullptr;
+}
 
 const ParamInfo* find_param(std::string_view key) {
   for (const ParamInfo& p : kParams)

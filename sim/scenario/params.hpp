@@ -27,6 +27,18 @@ struct ParamInfo {
 };
 
 std::span<const ParamInfo> gossip_params();
+
+// A key whose Fabric code default — what a core.yaml import uses when the file leaves the
+// key out or sets it to 0 (spec §10: GetIntOrDefault / GetDurationOrDefault) — is not the
+// profile's default. Every other key's code default is the profile's default.
+struct CodeDefault {
+  std::string_view key;
+  std::string_view text;                // as `gossipsim params` shows it
+  void (*apply)(proto::GossipConfig&);  // from the keys imported so far
+};
+// In the order they must be applied (a later one may depend on an earlier one).
+std::span<const CodeDefault> code_default_exceptions();
+const CodeDefault* find_code_default(std::string_view key);
 const ParamInfo* find_param(std::string_view key);
 
 ParamValue get_param(const ParamInfo& p, const proto::GossipConfig& c);

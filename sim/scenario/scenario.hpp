@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -22,6 +23,8 @@ struct SourceLoc {
   int line = 0;
   int column = 0;
 };
+// "file:line:column", or the file alone (an option such as `--set K=V`) when line is 0.
+std::string to_string(const SourceLoc& loc);
 
 // Bad input: names the file position and the key. `gossipsim` exits with code 2.
 class ScenarioError : public std::runtime_error {
@@ -33,6 +36,27 @@ class ScenarioError : public std::runtime_error {
  private:
   SourceLoc loc_;
   std::string key_;
+};
+
+// A scenario that is valid but probably not what its author meant (e.g. no block is ever
+// injected). `check` and `run` print it on stderr; it is never an error.
+struct ScenarioWarning {
+  SourceLoc loc;        // the value to look at
+  std::string message;  // names the keys and their values
+  std::string text() const { return to_string(loc) + ": " + message; }
+};
+
+// Where a gossip key's effective value came from (`gossipsim check --resolved`).
+enum class ParamOrigin : std::uint8_t {
+  profile,       // the profile's default
+  core_yaml,     // stated (non-zero) in the imported core.yaml
+  code_default,  // imported core.yaml leaves it out or sets 0: Fabric's code default (spec §10)
+  scenario,      // an explicit key of the scenario file
+  option,        // --set
+};
+struct ParamSource {
+  ParamOrigin origin = ParamOrigin::profile;
+  SourceLoc loc;  // core_yaml, scenario, option: where; code_default: the 0 in core.yaml, if written
 };
 
 struct OrgSpec {
@@ -135,13 +159,20 @@ struct Scenario {
   std::string description;
   std::string source_file;
   Duration duration = Duration::minutes(5);
+  // Metrics sampling period: membership, leadership and coverage are judged at these
+  // instants, so every *_converged_at_s has this resolution.
+  Duration sample_interval = Duration::seconds(1);
   std::uint64_t seed = 1;
   proto::GossipConfig gossip;  // resolved: profile defaults, then explicit keys, then derived
+  std::string gossip_import;   // the imported core.yaml as resolved (relative to the scenario); "" = none
+  // Per gossip key (ParamInfo::key) not left at the profile default: where its value came from.
+  std::map<std::string, ParamSource, std::less<>> gossip_sources;
   std::vector<OrgSpec> orgs;
   std::vector<ChannelSpec> channels;
   NetworkSpec network;
   WorkloadSpec workload;
   std::vector<TimelineEvent> events;  // sorted by time (stable)
+  std::vector<ScenarioWarning> warnings;
 
   std::uint32_t peer_count() const;
   // Named in a join event: not started at time 0.

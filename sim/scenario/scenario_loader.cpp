@@ -73,6 +73,10 @@ OrgSpec read_org(const YamlSource& src, const YAML::Node& n, const std::string& 
   return o;
 }
 
+constexpr const char* kOrgForms =
+    "the short form orgs: { count: N, peers: M } (orgs Org1..OrgN of M peers each), or the full form, a list "
+    "with one mapping per org: orgs: [{ name: Org1, peers: M }, { name: Org2, peers: M }]";
+
 std::vector<OrgSpec> read_orgs(const YamlSource& src, const YAML::Node& n) {
   std::vector<OrgSpec> orgs;
   if (n.IsMap()) {  // short form: { count: 4, peers: 10 } -> Org1..Org4
@@ -87,13 +91,19 @@ std::vector<OrgSpec> read_orgs(const YamlSource& src, const YAML::Node& n) {
   } else if (n.IsSequence()) {
     std::set<std::string> names;
     for (std::size_t i = 0; i < n.size(); ++i) {
-      orgs.push_back(read_org(src, n[i], fmt::format("orgs[{}]", i)));
+      const std::string path = fmt::format("orgs[{}]", i);
+      if (n[i].IsScalar())
+        src.fail(n[i], path,
+                 fmt::format("\"{}\" is not an org: an org of the list is a mapping such as {{ name: {}, peers: 4 }}. "
+                             "Accepted forms: {}",
+                             n[i].Scalar(), n[i].Scalar(), kOrgForms));
+      orgs.push_back(read_org(src, n[i], path));
       if (!names.insert(orgs.back().name).second)
-        src.fail(n[i]["name"], fmt::format("orgs[{}].name", i), fmt::format("duplicate org \"{}\"", orgs.back().name));
+        src.fail(n[i]["name"], path + ".name", fmt::format("duplicate org \"{}\"", orgs.back().name));
     }
-    if (orgs.empty()) src.fail(n, "orgs", "at least one org is needed");
+    if (orgs.empty()) src.fail(n, "orgs", fmt::format("at least one org is needed: {}", kOrgForms));
   } else {
-    src.fail(n, "orgs", "expected a list of orgs or the short form { count: N, peers: M }");
+    src.fail(n, "orgs", fmt::format("expected {}", kOrgForms));
   }
   return orgs;
 }
@@ -104,11 +114,13 @@ std::vector<std::string> org_names(const std::vector<OrgSpec>& orgs) {
   return names;
 }
 
-void fail_unknown(const YamlSource& src, const YAML::Node& at, const std::string& key, std::string_view what,
-                  const std::string& name, const std::vector<std::string>& candidates) {
-  std::string msg = fmt::format("unknown {} \"{}\"", what, name);
-  if (auto hint = did_you_mean(name, candidates)) msg += fmt::format(" (did you mean \"{}\"?)", *hint);
-  src.fail(at, key, msg);
+// `what` "name" (did you mean "X"?) — or, when no plausible typo, what exists.
+[[noreturn]] void fail_unknown(const YamlSource& src, const YAML::Node& at, const std::string& key, std::string_view what,
+                               const std::string& name, const std::vector<std::string>& candidates,
+                               std::string_view plural) {
+  if (auto hint = typo_hint(name, candidates))
+    src.fail(at, key, fmt::format("unknown {} \"{}\" (did you mean \"{}\"?)", what, name, *hint));
+  src.fail(at, key, fmt::format("unknown {} \"{}\" (the {} are {})", what, name, plural, describe_names(candidates)));
 }
 
 std::vector<ChannelSpec> read_channels(const YamlSource& src, const YAML::Node& n, const std::vector<OrgSpec>& orgs) {
@@ -126,7 +138,7 @@ std::vector<ChannelSpec> read_channels(const YamlSource& src, const YAML::Node& 
     c.orgs = r.has("orgs") ? *r.opt_string_list("orgs") : all;
     for (std::size_t j = 0; j < c.orgs.size(); ++j)
       if (std::find(all.begin(), all.end(), c.orgs[j]) == all.end())
-        fail_unknown(src, r.child("orgs")[j], path + ".orgs", "org", c.orgs[j], all);
+        fail_unknown(src, r.child("orgs")[j], path + ".orgs", "org", c.orgs[j], all, "orgs");
     if (c.orgs.empty()) src.fail(n[i], path + ".orgs", "a channel needs at least one org");
     r.finish();
     out.push_back(std::move(c));
@@ -186,16 +198,36 @@ class PeerResolver {
         out.push_back(names[i]);
         found = true;
       }
-      if (!found) {
-        std::vector<std::string> candidates = all_peers_;
-        for (const auto& [org, m] : by_org_) candidates.push_back(org);
-        fail_unknown(src_, at, key, "org or peer", names[i], candidates);
-      }
+      if (!found) fail_unknown_peer(at, key, names[i]);
     }
     return out;
   }
 
  private:
+  // An org name, or a peer name of a known org with an index out of range, gets what
+  // exists ("the orgs are Org1..Org3", "Org3 has peers 0..7"); a typo gets a hint.
+  [[noreturn]] void fail_unknown_peer(const YAML::Node& at, const std::string& key, const std::string& name) const {
+    const std::string unknown = fmt::format("unknown org or peer \"{}\"", name);
+    std::vector<std::string> orgs;
+    for (const auto& [org, members] : by_org_) orgs.push_back(org);
+    const std::size_t dot = name.find('.');
+    const std::string org = name.substr(0, dot);
+    for (const auto& [o, members] : by_org_) {
+      if (o != org || dot == std::string::npos) continue;
+      const std::string range = members.size() == 1 ? fmt::format("{} has one peer, {}", o, members.front())
+                                                    : fmt::format("{} has peers 0..{}", o, members.size() - 1);
+      if (auto hint = typo_hint(name, members))
+        src_.fail(at, key, fmt::format("{} (did you mean \"{}\"? {})", unknown, *hint, range));
+      src_.fail(at, key, fmt::format("{} ({})", unknown, range));
+    }
+    if (auto hint = typo_hint(org, orgs)) {
+      const std::string meant = dot == std::string::npos ? *hint : *hint + name.substr(dot);
+      if (dot == std::string::npos || std::find(all_peers_.begin(), all_peers_.end(), meant) != all_peers_.end())
+        src_.fail(at, key, fmt::format("{} (did you mean \"{}\"?)", unknown, meant));
+    }
+    src_.fail(at, key, fmt::format("{} (the orgs are {})", unknown, describe_names(orgs)));
+  }
+
   const YamlSource& src_;
   std::vector<std::pair<std::string, std::vector<std::string>>> by_org_;
   std::vector<std::string> all_peers_;
@@ -259,7 +291,7 @@ LeaveEvent read_leave(const YamlSource& src, const YAML::Node& n, const PeerReso
     names.push_back(c.name);
     if (c.name == l.channel) ch = &c;
   }
-  if (ch == nullptr) fail_unknown(src, r.child("channel"), path + ".channel", "channel", l.channel, names);
+  if (ch == nullptr) fail_unknown(src, r.child("channel"), path + ".channel", "channel", l.channel, names, "channels");
   const std::string org = l.peer.substr(0, l.peer.find('.'));
   if (std::find(ch->orgs.begin(), ch->orgs.end(), org) == ch->orgs.end())
     src.fail(r.child("channel"), path + ".channel",
@@ -280,10 +312,13 @@ LeaveEvent read_leave(const YamlSource& src, const YAML::Node& n, const PeerReso
   return l;
 }
 
-// An instant of the timeline: a duration since the start, not negative.
-Time read_instant(const YamlSource& src, MapReader& r, const std::string& key) {
+// An instant of the timeline: a duration since the start, not negative, not after the end.
+Time read_instant(const YamlSource& src, MapReader& r, const std::string& key, Duration duration) {
   const Duration d = as_duration(src, r.require(key), r.key_path(key));
   if (d < Duration::zero()) src.fail(r.child(key), r.key_path(key), "an instant of the run must not be negative");
+  if (d > duration)
+    src.fail(r.child(key), r.key_path(key),
+             fmt::format("{} {} is after the end of the run (duration {})", key, d, duration));
   return Time::zero() + d;
 }
 
@@ -307,13 +342,13 @@ TimelineEvent read_event(const YamlSource& src, const YAML::Node& n, const PeerR
   }
   const std::string& kind = present.front();
   if (kind == "churn") {
-    ev.at = read_instant(src, r, "from");
+    ev.at = read_instant(src, r, "from", s.duration);
     ChurnEvent c = read_churn(src, r.child("churn"), peers, path + ".churn");
-    c.to = read_instant(src, r, "to");
+    c.to = read_instant(src, r, "to", s.duration);
     if (c.to < ev.at) src.fail(r.child("to"), path + ".to", "the window ends before it starts");
     ev.what = std::move(c);
   } else {
-    ev.at = read_instant(src, r, "at");
+    ev.at = read_instant(src, r, "at", s.duration);
   }
   if (kind == "partition") {
     const YAML::Node groups = r.child("partition");
@@ -357,6 +392,29 @@ TimelineEvent read_event(const YamlSource& src, const YAML::Node& n, const PeerR
   }
   r.finish();
   return ev;
+}
+
+// A run without blocks is legitimate (membership only) but usually a mistake: the
+// default workload.start (30 s) is easily left at or past a short duration.
+void warn_if_no_block(const YamlSource& src, const YAML::Node& duration, const YAML::Node& workload, Scenario& s) {
+  const WorkloadSpec& w = s.workload;
+  const YAML::Node absent(YAML::NodeType::Undefined);
+  const YAML::Node start = workload.IsMap() ? workload["start"] : absent;
+  const YAML::Node count = workload.IsMap() ? workload["count"] : absent;
+  if (w.count && *w.count == 0) {
+    s.warnings.push_back({src.loc(count), "workload.count is 0: no block will be injected"});
+    return;
+  }
+  if (w.start < s.duration) return;
+  const SourceLoc at = start.IsDefined()      ? src.loc(start)
+                       : duration.IsDefined() ? src.loc(duration)
+                                              : SourceLoc{src.file(), 0, 0};
+  const std::string keys =
+      fmt::format("workload.start {}{} is not before duration {}{}", w.start, start.IsDefined() ? "" : " (the default)",
+                  s.duration, duration.IsDefined() ? "" : " (the default)");
+  s.warnings.push_back({at, w.start > s.duration
+                                ? keys + ": no block will be injected"
+                                : keys + ": one block, injected at the last instant, can reach only the leaders"});
 }
 
 // --set KEY=VALUE: writes VALUE (parsed as YAML) at the dotted path in the tree.
@@ -467,6 +525,10 @@ Scenario parse(YamlSource& src, YAML::Node root, const std::string& base_dir, co
     if (*d <= Duration::zero()) src.fail(r.child("duration"), "duration", "must be positive");
     s.duration = *d;
   }
+  if (auto d = r.opt_duration("sample_interval")) {
+    if (*d <= Duration::zero()) src.fail(r.child("sample_interval"), "sample_interval", "must be positive");
+    s.sample_interval = *d;
+  }
   s.seed = r.opt_uint("seed").value_or(1);  // read (and validated) even when --seed overrides it
   if (options.seed) s.seed = *options.seed;
   proto::Profile profile = proto::Profile::fabric_1_0;
@@ -476,7 +538,7 @@ Scenario parse(YamlSource& src, YAML::Node root, const std::string& base_dir, co
     profile = *parsed;
   }
   s.gossip = proto::defaults_for(profile);
-  read_gossip_section(src, r.child("gossip"), base_dir, s.gossip);
+  read_gossip_section(src, r.child("gossip"), base_dir, s);
   try {
     proto::resolve(s.gossip);
   } catch (const std::invalid_argument& e) {
@@ -487,17 +549,12 @@ Scenario parse(YamlSource& src, YAML::Node root, const std::string& base_dir, co
   s.channels = read_channels(src, r.child("channels"), s.orgs);
   read_network_section(src, r.child("network"), base_dir, s.network);
   s.workload = read_workload(src, r.child("workload"));
+  warn_if_no_block(src, r.child("duration"), r.child("workload"), s);
   const PeerResolver peers(src, s.orgs);
   if (r.has("events")) {
     const YAML::Node evs = r.child("events");
     if (!evs.IsSequence()) src.fail(evs, "events", "expected a list of events");
-    for (std::size_t i = 0; i < evs.size(); ++i) {
-      TimelineEvent ev = read_event(src, evs[i], peers, s, i);
-      if (ev.at > Time::zero() + s.duration)
-        src.fail(evs[i], fmt::format("events[{}]", i),
-                 fmt::format("at {} is after the end of the run (duration {})", ev.at.since_start(), s.duration));
-      s.events.push_back(std::move(ev));
-    }
+    for (std::size_t i = 0; i < evs.size(); ++i) s.events.push_back(read_event(src, evs[i], peers, s, i));
   }
   std::stable_sort(s.events.begin(), s.events.end(), [](const auto& a, const auto& b) { return a.at < b.at; });
   check_timeline(s);

@@ -4,17 +4,23 @@
 #include <cctype>
 #include <span>
 #include <charconv>
+#include <cerrno>
 #include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <stdexcept>
 
 #include <fmt/format.h>
 
 namespace gs::scenario {
 
+std::string to_string(const SourceLoc& loc) {
+  return loc.line > 0 ? fmt::format("{}:{}:{}", loc.file, loc.line, loc.column) : loc.file;
+}
+
 ScenarioError::ScenarioError(SourceLoc loc, std::string key, const std::string& message)
-    : std::runtime_error(loc.line > 0 ? fmt::format("{}:{}:{}: {}{}{}", loc.file, loc.line, loc.column, key,
-                                                    key.empty() ? "" : ": ", message)
-                                      : fmt::format("{}: {}{}{}", loc.file, key, key.empty() ? "" : ": ", message)),
+    : std::runtime_error(fmt::format("{}: {}{}{}", to_string(loc), key, key.empty() ? "" : ": ", message)),
       loc_(std::move(loc)),
       key_(std::move(key)) {}
 
@@ -28,6 +34,12 @@ SourceLoc YamlSource::loc(const YAML::Node& n) const {
   const YAML::Mark m = n.Mark();
   if (m.line < 0) return SourceLoc{file_, 0, 0};
   return SourceLoc{file_, m.line + 1, m.column + 1};
+}
+
+bool YamlSource::from_option(const YAML::Node& n) const {
+  for (const Override& o : overrides_)
+    if (o.root.is(n)) return true;
+  return false;
 }
 
 void YamlSource::fail(const YAML::Node& at, const std::string& key, const std::string& message) const {
@@ -55,6 +67,17 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
   return prev[b.size()];
 }
 
+// The same word with other digits ("Org4" and "Org1"): another number was meant, not a
+// typo, so a "did you mean" would mislead.
+bool differs_only_in_digits(std::string_view a, std::string_view b) {
+  auto letters = [](std::string_view s) {
+    std::string out;
+    for (char c : s) out += std::isdigit(static_cast<unsigned char>(c)) ? '#' : c;
+    return out;
+  };
+  return letters(a) == letters(b);
+}
+
 }  // namespace
 
 std::optional<std::string> did_you_mean(std::string_view word, const std::vector<std::string>& candidates) {
@@ -68,6 +91,28 @@ std::optional<std::string> did_you_mean(std::string_view word, const std::vector
     }
   }
   return best;
+}
+
+std::string describe_names(const std::vector<std::string>& names) {
+  auto split = [](const std::string& n) {
+    const std::size_t digits = n.find_last_not_of("0123456789") + 1;
+    return std::pair<std::string, std::string>(n.substr(0, digits), n.substr(digits));
+  };
+  bool run = names.size() >= 3;
+  for (std::size_t i = 0; run && i < names.size(); ++i) {
+    const auto [prefix, number] = split(names[i]);
+    run = !number.empty() && number.size() < 9 && prefix == split(names[0]).first &&
+          std::stoul(number) == std::stoul(split(names[0]).second) + i;
+  }
+  if (run) return fmt::format("{}..{}", names.front(), names.back());
+  std::vector<std::string> shown(names.begin(), names.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(names.size(), 10)));
+  return fmt::format("{}{}", fmt::join(shown, ", "), names.size() > 10 ? fmt::format(", ... ({} in all)", names.size()) : "");
+}
+
+std::optional<std::string> typo_hint(const std::string& name, const std::vector<std::string>& candidates) {
+  auto hint = did_you_mean(name, candidates);
+  if (hint && differs_only_in_digits(name, *hint)) return std::nullopt;
+  return hint;
 }
 
 MapReader::MapReader(const YamlSource& src, YAML::Node node, std::string path)
@@ -202,7 +247,15 @@ double as_double(const YamlSource& src, const YAML::Node& n, const std::string& 
 }
 
 double as_probability(const YamlSource& src, const YAML::Node& n, const std::string& key) {
-  const double v = as_double(src, n, key);
+  constexpr const char* kExpected = "a probability in [0, 1], e.g. 0.02";
+  const std::string& s = scalar(src, n, key, kExpected);
+  double v = 0;
+  if (!parse_number(s, v) || !std::isfinite(v)) {
+    double percent = 0;
+    if (s.size() > 1 && s.back() == '%' && parse_number(std::string_view(s).substr(0, s.size() - 1), percent))
+      src.fail(n, key, fmt::format("expected {}, got \"{}\" (a percentage: write {})", kExpected, s, percent / 100));
+    src.fail(n, key, fmt::format("expected {}, got \"{}\"", kExpected, s));
+  }
   if (v < 0 || v > 1) src.fail(n, key, fmt::format("expected a probability in [0, 1], got {}", v));
   return v;
 }
@@ -230,6 +283,30 @@ std::uint64_t as_rate(const YamlSource& src, const YAML::Node& n, const std::str
   } catch (const std::invalid_argument& e) {
     src.fail(n, key, e.what());
   }
+}
+
+std::string resolve_scenario_file(const YamlSource& src, const YAML::Node& n, const std::string& key,
+                                  const std::string& base_dir, std::string_view what) {
+  namespace fs = std::filesystem;
+  const std::string written = as_string(src, n, key);
+  fs::path p(written);
+  if (p.is_relative()) p = fs::path(base_dir) / p;
+  std::error_code ec;
+  std::string reason;
+  if (fs::is_directory(p, ec)) {
+    reason = "it is a directory";
+  } else if (std::FILE* f = std::fopen(p.c_str(), "rb"); f != nullptr) {
+    std::fclose(f);
+    return p.string();
+  } else {
+    reason = std::strerror(errno);
+  }
+  const std::string shown = fs::absolute(p, ec).lexically_normal().string();
+  src.fail(n, key,
+           fs::path(written).is_relative()
+               ? fmt::format("cannot read {} {} ({} is relative to the scenario's directory): {}", what, shown,
+                             written, reason)
+               : fmt::format("cannot read {} {}: {}", what, shown, reason));
 }
 
 namespace {
@@ -265,8 +342,8 @@ std::uint64_t parse_with_units(std::string_view text, std::span<const UnitFactor
 
 std::uint64_t parse_size(std::string_view text) {
   static constexpr UnitFactor kUnits[] = {
-      {"", 1},     {"B", 1},       {"KB", 1e3},           {"MB", 1e6},          {"GB", 1e9},
-      {"KiB", 1024}, {"MiB", 1048576}, {"GiB", 1073741824.0}, {"kB", 1e3},
+      {"", 1},       {"B", 1},          {"kB", 1e3},           {"KB", 1e3}, {"MB", 1e6},
+      {"GB", 1e9},   {"KiB", 1024},     {"MiB", 1048576},      {"GiB", 1073741824.0},
   };
   return parse_with_units(text, kUnits, "size", "512, 32KiB or 1MB");
 }

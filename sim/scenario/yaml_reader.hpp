@@ -25,6 +25,8 @@ class YamlSource {
   // node the option created).
   void add_override_root(const YAML::Node& n, std::string option_text, std::string key);
   SourceLoc loc(const YAML::Node& n) const;
+  // The node was written by a --set option (not in the file).
+  bool from_option(const YAML::Node& n) const;
   [[noreturn]] void fail(const YAML::Node& at, const std::string& key, const std::string& message) const;
   const std::string& file() const { return file_; }
 
@@ -40,6 +42,12 @@ class YamlSource {
 
 // Closest candidate by edit distance, if close enough to be a plausible typo.
 std::optional<std::string> did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
+// did_you_mean, except for the same word with other digits ("Org4" for "Org1"): another
+// number was meant, so the answer is what exists (describe_names), not a hint.
+std::optional<std::string> typo_hint(const std::string& name, const std::vector<std::string>& candidates);
+// "Org1..Org4" for one prefix with consecutive numbers (three or more names), else the
+// names one by one (the first ten).
+std::string describe_names(const std::vector<std::string>& names);
 
 // Reads a YAML mapping. Every key it is asked about is recorded; finish() rejects any
 // other key present, suggesting the nearest recorded key.
@@ -86,6 +94,12 @@ double as_probability(const YamlSource& src, const YAML::Node& n, const std::str
 bool as_bool(const YamlSource& src, const YAML::Node& n, const std::string& key);
 std::uint64_t as_size(const YamlSource& src, const YAML::Node& n, const std::string& key);
 std::uint64_t as_rate(const YamlSource& src, const YAML::Node& n, const std::string& key);
+
+// A file the scenario names (gossip.import, network.topology.file): a relative path is
+// relative to the scenario file's directory `base_dir`. Returns the path so resolved;
+// fails at `n` with the absolute path and the OS's reason when the file cannot be read.
+std::string resolve_scenario_file(const YamlSource& src, const YAML::Node& n, const std::string& key,
+                                  const std::string& base_dir, std::string_view what);
 
 // Parsers of the unit-bearing strings (std::invalid_argument with the reason).
 std::uint64_t parse_size(std::string_view text);

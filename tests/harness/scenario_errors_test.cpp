@@ -136,6 +136,27 @@ TEST_CASE("scenario errors: typed values", "[scenario][errors]") {
     require_error(kHead + "network: { loss: 1.5 }\n", {3, "1.5"}, "network.loss",
                   {"expected a probability in [0, 1], got 1.5"});
   }
+  SECTION("probability written as a percentage") {
+    require_error(kHead + "network: { loss: 2% }\n", {3, "2%"}, "network.loss",
+                  {"network.loss: expected a probability in [0, 1], e.g. 0.02, got \"2%\" (a percentage: write 0.02)"});
+  }
+  SECTION("every probability key says what a probability is") {
+    require_error(kHead + "network: { between_orgs: { loss: high } }\n", {3, "high"}, "network.between_orgs.loss",
+                  {"expected a probability in [0, 1], e.g. 0.02, got \"high\""});
+    require_error(kHead + "network: { topology: { generator: erdos_renyi, p: 10% } }\n", {3, "10%"},
+                  "network.topology.p", {"expected a probability in [0, 1], e.g. 0.02, got \"10%\" (a percentage: write 0.1)"});
+    require_error(kHead + "network: { latency: { dist: empirical, points: [[1ms, half], [2ms, 1]] } }\n", {3, "half"},
+                  "network.latency.points", {"expected a probability in [0, 1], e.g. 0.02, got \"half\""});
+    require_error(kHead + "events:\n  - { at: 1s, set: { network.loss: [0.1] } }\n", {4, "[0.1]"}, "network.loss",
+                  {"expected a probability in [0, 1], e.g. 0.02, found a list"});
+  }
+  SECTION("size unit of another spelling") {
+    require_error(kHead + "workload:\n  block_size: 64kb\n", {4, "64kb"}, "workload.block_size",
+                  {"invalid size \"64kb\": unknown unit \"kb\" (one of B, kB, KB, MB, GB, KiB, MiB, GiB)"});
+  }
+  SECTION("zero sample interval") {
+    require_error(kHead + "sample_interval: 0s\n", {3, "0s"}, "sample_interval", {"must be positive"});
+  }
   SECTION("negative latency") {
     require_error(kHead + "network: { latency: -2ms }\n", {3, "-2ms"}, "network.latency", {"must not be negative"});
   }
@@ -171,9 +192,23 @@ TEST_CASE("scenario errors: orgs and channels", "[scenario][errors]") {
   SECTION("org with no peers") {
     require_error("name: t\norgs: { count: 2, peers: 0 }\n", {2, "0"}, "orgs.peers", {"at least one peer"});
   }
-  SECTION("unknown org in a channel") {
+  SECTION("an org out of range in a channel: what exists, not a did-you-mean") {
     require_error(kHead + "channels:\n  - { name: ch1, orgs: [Org1, Org3] }\n", {4, "Org3"}, "channels[0].orgs",
-                  {"unknown org \"Org3\" (did you mean \"Org1\"?)"});
+                  {"channels[0].orgs: unknown org \"Org3\" (the orgs are Org1, Org2)"});
+  }
+  SECTION("a misspelt org in a channel") {
+    require_error(kHead + "channels:\n  - { name: ch1, orgs: [Org1, org2] }\n", {4, "org2"}, "channels[0].orgs",
+                  {"unknown org \"org2\" (did you mean \"Org2\"?)"});
+  }
+  SECTION("orgs as a list of names") {
+    require_error("name: t\norgs: [Org1, Org2]\n", {2, "Org1"}, "orgs[0]",
+                  {"\"Org1\" is not an org: an org of the list is a mapping such as { name: Org1, peers: 4 }",
+                   "the short form orgs: { count: N, peers: M }",
+                   "the full form, a list with one mapping per org: orgs: [{ name: Org1, peers: M }, { name: Org2, peers: M }]"});
+  }
+  SECTION("orgs as a number") {
+    require_error("name: t\norgs: 4\n", {2, "4"}, "orgs",
+                  {"expected the short form orgs: { count: N, peers: M }", "or the full form"});
   }
   SECTION("useLeaderElection and orgLeader both true") {
     require_error(kHead + "gossip:\n  useLeaderElection: true\n  orgLeader: true\n", {4, "useLeaderElection"}, "gossip",
@@ -205,13 +240,41 @@ TEST_CASE("scenario errors: network", "[scenario][errors]") {
 }
 
 TEST_CASE("scenario errors: timeline events", "[scenario][errors]") {
-  SECTION("unknown peer in an event") {
+  SECTION("a peer index out of range in an event: the org's range") {
     require_error(kHead + "events:\n  - { at: 10s, crash: [Org1.peer7] }\n", {4, "Org1.peer7"}, "events[0].crash",
-                  {"unknown org or peer \"Org1.peer7\""});
+                  {"unknown org or peer \"Org1.peer7\" (Org1 has peers 0..2)"});
   }
-  SECTION("event after the end") {
+  SECTION("an org out of range in an event: the orgs") {
+    require_error("name: t\norgs: { count: 3, peers: 8 }\nevents:\n  - { at: 20s, partition: [[Org1, Org2], [Org4]] }\n",
+                  {4, "Org4"}, "events[0].partition", {"unknown org or peer \"Org4\" (the orgs are Org1..Org3)"});
+    require_error("name: t\norgs: { count: 3, peers: 8 }\nevents:\n  - { at: 20s, crash: [Org4.peer1] }\n",
+                  {4, "Org4.peer1"}, "events[0].crash", {"unknown org or peer \"Org4.peer1\" (the orgs are Org1..Org3)"});
+  }
+  SECTION("a misspelt org or peer in an event") {
+    require_error(kHead + "events:\n  - { at: 10s, crash: [org2] }\n", {4, "org2"}, "events[0].crash",
+                  {"unknown org or peer \"org2\" (did you mean \"Org2\"?)"});
+    require_error(kHead + "events:\n  - { at: 10s, crash: [Org1.pear1] }\n", {4, "Org1.pear1"}, "events[0].crash",
+                  {"unknown org or peer \"Org1.pear1\" (did you mean \"Org1.peer1\"? Org1 has peers 0..2)"});
+  }
+  SECTION("event after the end: the error points at the at value") {
     require_error("name: t\nduration: 1m\norgs: { count: 2, peers: 3 }\nevents:\n  - { at: 2m, heal: true }\n",
-                  {5, "{"}, "events[0]", {"after the end of the run"});
+                  {5, "2m"}, "events[0].at", {"events[0].at: at 2m0s is after the end of the run (duration 1m0s)"});
+  }
+  SECTION("churn window ending after the end") {
+    require_error("name: t\nduration: 1m\norgs: { count: 2, peers: 3 }\nevents:\n"
+                  "  - { from: 10s, to: 70s, churn: { peers: [Org1], rate: 0.05/s } }\n",
+                  {5, "70s"}, "events[0].to", {"events[0].to: to 1m10s is after the end of the run (duration 1m0s)"});
+  }
+  SECTION("churn window starting after the end") {
+    require_error("name: t\nduration: 1m\norgs: { count: 2, peers: 3 }\nevents:\n"
+                  "  - { from: 61s, to: 62s, churn: { peers: [Org1], rate: 0.05/s } }\n",
+                  {5, "61s"}, "events[0].from", {"from 1m1s is after the end of the run (duration 1m0s)"});
+  }
+  SECTION("an event after a --set duration") {
+    LoadOptions o;
+    o.overrides.emplace_back("duration", "30s");
+    const ScenarioError e = load_error(kHead + "events:\n  - { at: 40s, heal: true }\n", o);
+    CHECK(std::string(e.what()) == "mistake.yaml:4:11: events[0].at: at 40s is after the end of the run (duration 30s)");
   }
   SECTION("negative event time") {
     require_error(kHead + "events:\n  - { at: -5s, heal: true }\n", {4, "-5s"}, "events[0].at", {"must not be negative"});
@@ -255,7 +318,7 @@ TEST_CASE("scenario errors: join, leave and revoke", "[scenario][errors]") {
   }
   SECTION("leave of an unknown channel") {
     require_error(kHead + "profile: fabric-2.5\nevents:\n  - { at: 10s, leave: { peer: Org1.peer1, channel: ch2 } }\n",
-                  {5, "ch2"}, "events[0].leave.channel", {"unknown channel \"ch2\" (did you mean \"ch1\"?)"});
+                  {5, "ch2"}, "events[0].leave.channel", {"unknown channel \"ch2\" (the channels are ch1)"});
   }
   SECTION("leave by a static leader") {
     require_error(kHead + "profile: fabric-3.0\nevents:\n  - { at: 10s, leave: { peer: Org1.peer0, channel: ch1 } }\n",
@@ -281,7 +344,28 @@ TEST_CASE("scenario errors: join, leave and revoke", "[scenario][errors]") {
   }
   SECTION("revoke of an unknown peer") {
     require_error(kHead + "events:\n  - { at: 10s, revoke: [Org3.peer0] }\n", {4, "Org3.peer0"}, "events[0].revoke",
-                  {"unknown org or peer \"Org3.peer0\""});
+                  {"unknown org or peer \"Org3.peer0\" (the orgs are Org1, Org2)"});
+  }
+}
+
+TEST_CASE("scenario errors: files a scenario names", "[scenario][errors]") {
+  // load_scenario_text's source "mistake.yaml" is in the current directory: relative paths
+  // resolve there, and the message shows the absolute path and the OS's reason.
+  const std::string missing = std::filesystem::absolute("nope.yaml").lexically_normal().string();
+  SECTION("a missing core.yaml") {
+    require_error(kHead + "gossip: { import: nope.yaml }\n", {3, "nope"}, "gossip.import",
+                  {"gossip.import: cannot read core.yaml " + missing +
+                   " (nope.yaml is relative to the scenario's directory): No such file or directory"});
+  }
+  SECTION("a missing graph file") {
+    require_error(kHead + "network: { topology: { file: nope.yaml } }\n", {3, "nope"}, "network.topology.file",
+                  {"network.topology.file: cannot read the graph file " + missing +
+                   " (nope.yaml is relative to the scenario's directory): No such file or directory"});
+  }
+  SECTION("an absolute path to a directory") {
+    const std::string dir = std::filesystem::temp_directory_path().string();
+    require_error(kHead + "gossip: { import: " + dir + " }\n", {3, dir}, "gossip.import",
+                  {"cannot read core.yaml " + std::filesystem::path(dir).lexically_normal().string() + ": it is a directory"});
   }
 }
 
@@ -332,17 +416,10 @@ CommandResult run_gossipsim(const std::string& args) {
   return gs::testing::run_shell(std::string("\"") + GOSSIPSIM_BINARY + "\" " + args);
 }
 
-std::filesystem::path scratch_dir(const std::string& name) {
-  const std::filesystem::path d = std::filesystem::temp_directory_path() / ("gossipsim-errors-" + name);
-  std::filesystem::remove_all(d);
-  std::filesystem::create_directories(d);
-  return d;
-}
-
 }  // namespace
 
 TEST_CASE("gossipsim run: a bad scenario exits with 2 and writes nothing", "[scenario][errors][cli]") {
-  const std::filesystem::path dir = scratch_dir("cli");
+  const std::filesystem::path dir = gs::testing::scratch_dir("errors-cli");
   const std::filesystem::path bad = dir / "bad.yaml";
   std::ofstream(bad) << "name: bad\norgs: { count: 2, peers: 3 }\ngossip:\n  propagatePeerNu: 3\n";
   const std::filesystem::path good = dir / "good.yaml";
