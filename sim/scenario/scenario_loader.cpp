@@ -412,9 +412,8 @@ void warn_if_no_block(const YamlSource& src, const YAML::Node& duration, const Y
   const std::string keys =
       fmt::format("workload.start {}{} is not before duration {}{}", w.start, start.IsDefined() ? "" : " (the default)",
                   s.duration, duration.IsDefined() ? "" : " (the default)");
-  s.warnings.push_back({at, w.start > s.duration
-                                ? keys + ": no block will be injected"
-                                : keys + ": one block, injected at the last instant, can reach only the leaders"});
+  // Blocks are injected strictly before the end (World::schedule_orderer).
+  s.warnings.push_back({at, keys + ": no block will be injected"});
 }
 
 // --set KEY=VALUE: writes VALUE (parsed as YAML) at the dotted path in the tree.

@@ -38,10 +38,9 @@ TEST_CASE("scenario warnings: a workload that injects no block before the end", 
     CHECK(only_warning(load(kHead + std::string("duration: 30s\nworkload:\n  start: 40s\n"))) ==
           "w.yaml:5:10: workload.start 40s is not before duration 30s: no block will be injected");
   }
-  SECTION("start at the last instant: one block, for the leaders only") {
+  SECTION("start at the last instant: blocks are injected strictly before the end") {
     CHECK(only_warning(load(kHead + std::string("duration: 30s\n"))) ==
-          "w.yaml:3:11: workload.start 30s (the default) is not before duration 30s: one block, injected at the last "
-          "instant, can reach only the leaders");
+          "w.yaml:3:11: workload.start 30s (the default) is not before duration 30s: no block will be injected");
   }
   SECTION("count 0") {
     CHECK(only_warning(load(kHead + std::string("workload: { count: 0 }\n"))) ==
