@@ -27,7 +27,7 @@ struct Sink final : StreamHandler, DatagramHandler {
   void on_accept(ConnId, HostId) override {}
   void on_receive(ConnId, const Packet&) override { ++received; }
   void on_closed(ConnId) override {}
-  void on_write_failed(ConnId) override {}
+  void on_write_failed(ConnId, std::uint8_t) override {}
   void on_datagram(HostId, const Packet&) override { ++received; }
 };
 

@@ -74,7 +74,7 @@ void Comm::send_one(const EnvelopePtr& envelope, const Endpoint& endpoint, const
   GS_ASSERT(envelope != nullptr, "send(null)");
   if (stopped_ || pki_id == self_pki_id()) return;
   if (const auto reg = by_pki_.find(pki_id); reg != by_pki_.end()) {
-    enqueue_on(reg->second, envelope);
+    enqueue(reg->second, conns_.at(reg->second), envelope, WriteTag::send);
     return;
   }
   // spec §9.5: creation is serialised per PKI-ID; messages wait for it in the send buffer.
@@ -104,22 +104,30 @@ void Comm::observe_drop(const EnvelopePtr& e, const char* reason) {
   env_.observe(Observation{MessageDropped{static_cast<std::uint16_t>(e->kind()), e->wire_bytes(), reason}});
 }
 
-// spec §9.3, §9.5: a full send buffer drops the message silently. The messages the
-// connection has not started to transmit are the ones still in Fabric's send buffer.
-void Comm::enqueue_on(ConnId conn, const EnvelopePtr& e) {
-  if (env_.unwritten(conn) >= config_.send_buff_size) {
+// Fabric conn.send (spec §9.3, §9.5): into the connection's send buffer, which holds at
+// most sendBuffSize messages; beyond, a message is dropped silently. The buffer is what the
+// connection has not started to transmit yet (Env::unwritten) — unless its writer has
+// exited (spec §9.3): then messages stay in the buffer, never written, until the connection
+// goes.
+void Comm::enqueue(ConnId conn, Connection& c, const EnvelopePtr& e, WriteTag tag) {
+  if ((c.writer_exited ? c.stranded : env_.unwritten(conn)) >= config_.send_buff_size) {
     ++stats_.of(e->kind()).dropped_overflow;
     observe_drop(e, "send_buffer_full");
     return;
   }
-  write_msg(conn, e);
+  if (!c.writer_exited) return write_msg(conn, e, tag);
+  ++c.stranded;
+  ++stats_.of(e->kind()).dropped_writer_exited;
+  observe_drop(e, "writer_exited");
 }
 
-void Comm::write_msg(ConnId conn, const EnvelopePtr& e) {
+void Comm::write_msg(ConnId conn, const EnvelopePtr& e, WriteTag tag) {
   CommKindCounters& k = stats_.of(e->kind());
   ++k.sent;
   k.sent_bytes += e->wire_bytes();
-  env_.write(conn, to_packet(e));
+  WirePacket packet = to_packet(e);
+  packet.tag = static_cast<std::uint8_t>(tag);
+  env_.write(conn, std::move(packet));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -203,7 +211,7 @@ void Comm::handle_dial_done(std::uint64_t attempt_id, ConnId conn, bool ok, Dial
   // The Ping RPC: an Empty answered by an Empty, bounded by connTimeout (see CommConfig).
   a.timer = env_.set_timer(config_.conn_timeout, "comm.ping_timeout",
                            [this, attempt_id] { handle_attempt_timeout(attempt_id); });
-  write_msg(conn, ping_msg_);
+  write_msg(conn, ping_msg_, WriteTag::handshake);
 }
 
 void Comm::handle_attempt_timeout(std::uint64_t attempt_id) {
@@ -225,7 +233,7 @@ void Comm::handle_ping_reply(std::uint64_t attempt_id) {
   a.stage = Stage::handshaking;
   a.timer = env_.set_timer(config_.conn_timeout, "comm.handshake_timeout",
                            [this, attempt_id] { handle_attempt_timeout(attempt_id); });
-  write_msg(a.conn, conn_msg_);
+  write_msg(a.conn, conn_msg_, WriteTag::handshake);
 }
 
 void Comm::handle_client_conn_msg(ConnId conn, Connection& c, const EnvelopePtr& e) {
@@ -278,7 +286,8 @@ void Comm::finish_send_attempt(std::uint64_t attempt_id, ConnId conn, std::share
   } else {
     register_conn(info->pki_id, conn);
   }
-  for (const EnvelopePtr& e : a.queue) write_msg(target, e);
+  Connection& t = conns_.at(target);
+  for (const EnvelopePtr& e : a.queue) enqueue(target, t, e, WriteTag::send);
 }
 
 void Comm::fail_attempt(std::uint64_t attempt_id, std::string_view why) {
@@ -338,7 +347,7 @@ std::shared_ptr<const ConnectionInfo> Comm::authenticate(const Connection& c, co
 void Comm::handle_server_conn_msg(ConnId conn, Connection& c, const EnvelopePtr& e) {
   // The stream opens with the client's ConnEstablish: send ours at once, then validate
   // theirs (spec §9.4, both sides send immediately).
-  write_msg(conn, conn_msg_);
+  write_msg(conn, conn_msg_, WriteTag::handshake);
   std::string why;
   std::shared_ptr<const ConnectionInfo> info = authenticate(c, e, &why);
   if (info == nullptr) {
@@ -487,7 +496,7 @@ void Comm::respond_on(ConnId conn, const EnvelopePtr& e) {
   if (stopped_) return;
   const auto it = conns_.find(conn);
   if (it == conns_.end() || !it->second.open) return;  // spec §9.2: errors ignored
-  enqueue_on(conn, e);  // Respond enqueues on the connection like Send (spec §9.2)
+  enqueue(conn, it->second, e, WriteTag::response);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -514,7 +523,7 @@ void Comm::on_receive(ConnId conn, const WirePacket& packet) {
 
   if (e->is<Empty>()) {  // Ping RPC: comm consumes Empty messages
     if (!c.outbound) {
-      write_msg(conn, ping_msg_);
+      write_msg(conn, ping_msg_, WriteTag::handshake);
     } else if (c.attempt != 0 && attempts_.at(c.attempt).stage == Stage::pinging) {
       handle_ping_reply(c.attempt);
     }
@@ -545,22 +554,40 @@ void Comm::on_closed(ConnId conn) {
   env_.close(conn);
 }
 
-void Comm::on_write_failed(ConnId conn) {
+void Comm::on_write_failed(ConnId conn, std::uint8_t tag) {
   const auto it = conns_.find(conn);
   if (it == conns_.end()) return;
-  if (it->second.attempt != 0) {
-    fail_attempt(it->second.attempt, "write failed during the handshake");
+  Connection& c = it->second;
+  if (c.attempt != 0) {
+    fail_attempt(c.attempt, "write failed during the handshake");
     return;
   }
-  if (!it->second.open) {  // inbound not yet authenticated: nobody to presume dead
+  if (!c.open) {  // inbound not yet authenticated: nobody to presume dead
     close_and_forget(conn);
     return;
   }
-  // spec §9.3: a write error → PRESUMED_DEAD and close/remove the connection.
-  ++stats_.write_failures;
-  const PkiId pki = it->second.info->pki_id;
-  close_and_forget(conn);
-  report_presumed_dead(pki);
+  // The writer exited at an earlier failure: in Fabric nothing was written after it, so
+  // nothing more fails (what we wrote meanwhile was in its buffer, see comm.hpp).
+  if (c.writer_exited) return;
+  switch (static_cast<WriteTag>(tag)) {
+    case WriteTag::send: {
+      // spec §9.3: a write error → PRESUMED_DEAD and close/remove the connection.
+      ++stats_.write_failures;
+      const PkiId pki = c.info->pki_id;
+      close_and_forget(conn);
+      report_presumed_dead(pki);
+      return;
+    }
+    case WriteTag::response:  // spec §9.2: Respond's errors are ignored
+      ++stats_.response_write_failures;
+      break;
+    case WriteTag::handshake:  // our ConnEstablish on an accepted stream (see comm.hpp)
+      ++stats_.handshake_write_failures;
+      break;
+  }
+  // spec §9.3: the writer exits. The connection stays registered until the reader side
+  // notices the broken stream (on_closed, which the transport reports after a failure).
+  c.writer_exited = true;
 }
 
 }  // namespace gs::proto

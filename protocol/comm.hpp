@@ -20,10 +20,26 @@
 //    uplink (bandwidth and queueing belong to the transport). A Send or Respond that finds
 //    sendBuffSize of them is dropped silently (counted, MessageDropped "send_buffer_full"),
 //    as §9.5 recommends. Fabric's writer also waits for gRPC/TCP flow control; windows are
-//    not modelled, so with ample bandwidth the buffer only fills while connecting.
-//  - Failures (§9.3): creation failure of any kind and a write failure on an open
-//    connection → PRESUMED_DEAD(PKI-ID) + close. Reader-side breaks (Env on_closed) only
+//    not modelled, so with ample bandwidth the buffer only fills while connecting or after
+//    its writer exited (below).
+//  - Failures (§9.3): creation failure of any kind and the failure of a Send's write on an
+//    open connection → PRESUMED_DEAD(PKI-ID) + close. Reader-side breaks (Env on_closed) only
 //    remove the connection (v1.0: reader errors are not failures).
+//  - Every write carries a tag saying who made it (WriteTag, in WirePacket::tag), which the
+//    transport hands back with its failure. Fabric's writer calls the failed message's own
+//    error callback: Send's reports PRESUMED_DEAD and closes the connection, Respond's does
+//    nothing (§9.2 "errors ignored"); either way the writer exits (§9.3). So a failed
+//    Respond write reports nothing (CommStats::response_write_failures) and marks the
+//    connection's writer as exited: nothing more is written on it and further failures of
+//    writes already made are ignored (in Fabric they were never written). The connection
+//    stays registered until the reader side notices the broken stream (on_closed, which the
+//    transport reports with or right after a failure); until then Sends and Responds to it
+//    stay in its send buffer, as in Fabric's outBuff that nobody drains: dropped, counted
+//    and observed as "writer_exited" (beyond sendBuffSize of them, "send_buffer_full"). No
+//    PRESUMED_DEAD comes from them. Our ConnEstablish on an accepted stream is written by
+//    the handshake, not by the writer (§9.4); if it fails after the connection was
+//    registered, it is handled like a Respond failure (in Fabric the stream handler ends
+//    and unregisters the connection, without PRESUMED_DEAD).
 //  - Simultaneous open (both sides dial each other at once): v1.0's rules — an inbound
 //    authenticated stream replaces the registered entry; a creation that finds a
 //    connection registered meanwhile uses it and closes its own — make each side keep the
@@ -39,7 +55,8 @@
 //    10-slot subscription buffers) and the presumed-dead queue (100) never fill.
 //  - Observations (protocol/observation.hpp): the Env counts wire traffic itself; comm
 //    reports only the messages it drops (MessageDropped "send_buffer_full",
-//    "connection_failed", "comm_stopped"). CommStats keeps per-kind counters as well.
+//    "connection_failed", "comm_stopped", "writer_exited"). CommStats keeps per-kind
+//    counters as well.
 #pragma once
 
 #include <array>
@@ -135,6 +152,7 @@ struct CommKindCounters {
   std::uint64_t received_bytes = 0;
   std::uint64_t dropped_overflow = 0;  // send buffer full: dropped silently (§9.3)
   std::uint64_t dropped_failed = 0;    // discarded because their connection could not be created
+  std::uint64_t dropped_writer_exited = 0;  // left in the send buffer of a connection whose writer exited
 };
 
 struct CommStats {
@@ -143,7 +161,9 @@ struct CommStats {
   std::uint64_t connections_created = 0;   // outbound connections that passed the handshake
   std::uint64_t connections_accepted = 0;  // inbound connections that passed the handshake
   std::uint64_t creation_failures = 0;     // failed outbound creations (send purpose)
-  std::uint64_t write_failures = 0;        // write failures on open connections
+  std::uint64_t write_failures = 0;        // failed Send writes on open connections (→ PRESUMED_DEAD)
+  std::uint64_t response_write_failures = 0;   // failed Respond writes (writer exits, no PRESUMED_DEAD)
+  std::uint64_t handshake_write_failures = 0;  // our ConnEstablish failed after the inbound was registered
   std::uint64_t presumed_dead = 0;         // PRESUMED_DEAD events emitted
   std::uint64_t rejected_handshakes = 0;   // inbound handshakes that failed validation
 
@@ -221,12 +241,19 @@ class Comm final : public TransportHandler {
   void on_inbound(ConnId conn, const Endpoint& remote) override;
   void on_receive(ConnId conn, const WirePacket& packet) override;
   void on_closed(ConnId conn) override;
-  void on_write_failed(ConnId conn) override;
+  void on_write_failed(ConnId conn, std::uint8_t tag) override;
 
  private:
   friend class ReceivedMessage;
 
   enum class Purpose : std::uint8_t { send, probe, handshake };
+  // Who made a write, carried as its packet's tag (WirePacket::tag) so that a failure can
+  // be told apart (spec §9.2, §9.3).
+  enum class WriteTag : std::uint8_t {
+    send,       // Send(): a failure is a send failure (Fabric's onErr = disconnect)
+    response,   // Respond(): errors ignored (Fabric's onErr does nothing)
+    handshake,  // comm's own Ping and ConnEstablish messages (not written by the writer)
+  };
   enum class Stage : std::uint8_t { dialing, pinging, handshaking };
 
   // One outbound connection being created.
@@ -252,6 +279,12 @@ class Comm final : public TransportHandler {
     Endpoint remote;
     std::uint64_t attempt = 0;  // outbound: the Attempt creating it (0 once finished)
     std::shared_ptr<const ConnectionInfo> info;
+    // spec §9.3 "writer exits": a write that was not a Send's failed. Nothing more is
+    // written or reported failed on this connection; messages handed to it stay in its
+    // send buffer (`stranded` of them, at most sendBuffSize) until the reader side
+    // removes it (on_closed).
+    bool writer_exited = false;
+    std::size_t stranded = 0;
   };
 
   void send_one(const EnvelopePtr& envelope, const Endpoint& endpoint, const PkiId& pki_id);
@@ -271,13 +304,12 @@ class Comm final : public TransportHandler {
   void register_conn(const PkiId& pki_id, ConnId conn);
   void unregister_conn(ConnId conn);
   void close_and_forget(ConnId conn);
-  void write_msg(ConnId conn, const EnvelopePtr& e);
+  void enqueue(ConnId conn, Connection& c, const EnvelopePtr& e, WriteTag tag);
+  void write_msg(ConnId conn, const EnvelopePtr& e, WriteTag tag);
   void observe_drop(const EnvelopePtr& e, const char* reason);
   void deliver(ConnId conn, const Connection& c, const EnvelopePtr& e);
   void report_presumed_dead(const PkiId& pki_id);
   void respond_on(ConnId conn, const EnvelopePtr& e);
-  // Send/Respond on an open connection: dropped when its send buffer is full.
-  void enqueue_on(ConnId conn, const EnvelopePtr& e);
 
   Env& env_;
   IdentityMapper& identities_;

@@ -61,11 +61,17 @@ std::string_view to_string(DialError e);
 // Something put on the wire: an immutable message shared by every recipient, with the
 // size its protobuf encoding would have. `kind` is a small label index for per-type
 // counters (see MessageKind in protocol/message.hpp); `body` is opaque to the network.
+// `tag` is opaque to the transport too: the writer's own label for the write, carried
+// with the packet and handed back unchanged by on_write_failed (comm marks which of its
+// writes a failure belongs to: a Send's, a Respond's or its handshake's). It fits in the
+// padding: the struct stays 24 bytes.
 struct WirePacket {
   std::shared_ptr<const void> body;
   std::uint32_t bytes = 0;
   std::uint16_t kind = 0;
+  std::uint8_t tag = 0;
 };
+static_assert(sizeof(WirePacket) == 24);
 
 // Notifications from the transport to the peer's comm layer (§9). The Env calls these;
 // comm registers itself with Env::set_transport_handler.
@@ -78,9 +84,12 @@ class TransportHandler {
   // A packet arrived on a connection; per connection, packets arrive in send order.
   virtual void on_receive(ConnId conn, const WirePacket& packet) = 0;
   // The connection is gone: closed by the remote, or broken (crash, partition detected).
+  // A broken stream is noticed by its reader too: a connection whose write failed is also
+  // reported closed (before or after the failure), unless we closed it ourselves.
   virtual void on_closed(ConnId conn) = 0;
-  // A write we made on `conn` failed (the stream is broken). Reported once per write.
-  virtual void on_write_failed(ConnId conn) = 0;
+  // A write we made on `conn` failed (the stream is broken). Reported once per write,
+  // with the `tag` of the packet that failed.
+  virtual void on_write_failed(ConnId conn, std::uint8_t tag) = 0;
 };
 
 // Facts the metrics need (DESIGN.md: block committed, view changed, leader changed,

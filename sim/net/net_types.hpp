@@ -18,13 +18,18 @@ using ConnId = std::uint64_t;
 
 // Something on the wire. The body is immutable and shared by every recipient (a block is
 // never copied per receiver); `bytes` is its wire size, `kind` a small label for counters.
+// `tag` is the writer's own label, opaque to the network: carried with the packet and
+// handed back unchanged with a write failure (StreamHandler::on_write_failed).
 // Field for field the same as protocol/env.hpp's WirePacket, so the world layer converts
-// one to the other by moving the three members.
+// one to the other by moving the four members.
 struct Packet {
   std::shared_ptr<const void> body;
   std::uint32_t bytes = 0;
   std::uint16_t kind = 0;
+  std::uint8_t tag = 0;
 };
+// Packets are queued per transmission in flight; the tag lives in padding.
+static_assert(sizeof(Packet) == 24);
 
 enum class Transport : std::uint8_t { stream, datagram };
 

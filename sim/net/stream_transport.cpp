@@ -39,8 +39,8 @@ void StreamTransport::notify_closed(HostId h, ConnId id) {
   if (StreamHandler* x = handler(h)) x->on_closed(id);
 }
 
-void StreamTransport::notify_write_failed(HostId h, ConnId id) {
-  if (StreamHandler* x = handler(h)) x->on_write_failed(id);
+void StreamTransport::notify_write_failed(HostId h, ConnId id, std::uint8_t tag) {
+  if (StreamHandler* x = handler(h)) x->on_write_failed(id, tag);
 }
 
 void StreamTransport::set_handler(HostId h, StreamHandler* handler) {
@@ -218,7 +218,7 @@ void StreamTransport::write(ConnId id, Packet packet) {
   if (c == nullptr || !c->end[static_cast<std::size_t>(side)].open) {
     const DropReason why = c == nullptr ? DropReason::connection_closed : c->end[static_cast<std::size_t>(side)].closed_reason;
     net_.record_drop(Transport::stream, writer, reader, packet, why, id);
-    return fail_write_later(id, writer);
+    return fail_write_later(id, writer, packet.tag);
   }
   Time starts;
   const Time arrival = transmission_arrival(writer, reader, packet.bytes, &starts);
@@ -283,7 +283,7 @@ void StreamTransport::reset_writer(std::uint32_t slot, int side, const InFlight&
   if (f.marker == Marker::data) {
     const DropReason why = to.open ? DropReason::process_down : to.closed_reason;
     net_.record_drop(Transport::stream, writer.host, to.host, f.packet, why, writer_id);
-    if (may_notify(writer)) notify_write_failed(writer.host, writer_id);
+    if (may_notify(writer)) notify_write_failed(writer.host, writer_id, f.packet.tag);
   }
   if (writer.open) close_end(slot, side, DropReason::connection_broken, true);
 }
@@ -303,28 +303,28 @@ void StreamTransport::unstall(std::uint32_t slot, int side) {
 // ---------------------------------------------------------------------------------------------
 // teardown
 
-void StreamTransport::fail_write_later(ConnId id, HostId writer) {
+void StreamTransport::fail_write_later(ConnId id, HostId writer, std::uint8_t tag) {
   net_.scheduler().after(
       Duration::zero(),
-      [this, id, writer] {
-        if (listening(writer)) notify_write_failed(writer, id);
+      [this, id, writer, tag] {
+        if (listening(writer)) notify_write_failed(writer, id, tag);
       },
       "net.stream.write_failed");
 }
 
-int StreamTransport::drop_outgoing(std::uint32_t slot, int side, DropReason reason) {
+std::vector<std::uint8_t> StreamTransport::drop_outgoing(std::uint32_t slot, int side, DropReason reason) {
   Connection& c = conns_[slot];
   Direction& d = c.dir[static_cast<std::size_t>(side)];
   net_.scheduler().cancel(d.head_timer);
   d.head_timer = {};
   d.stalled = false;
-  int failed = 0;
+  std::vector<std::uint8_t> failed;
   const End& from = c.end[static_cast<std::size_t>(side)];
   const End& to = c.end[static_cast<std::size_t>(other(side))];
   for (const InFlight& f : d.queue) {
     if (f.marker != Marker::data) continue;
     net_.record_drop(Transport::stream, from.host, to.host, f.packet, reason, make_id(c.serial, side));
-    ++failed;
+    failed.push_back(f.packet.tag);
   }
   d.queue.clear();
   return failed;
@@ -348,13 +348,13 @@ void StreamTransport::break_end(std::uint32_t serial, int side) {
   End& e = c->end[static_cast<std::size_t>(side)];
   e.detect_timer = {};
   if (!e.open) return;
-  const int failed = drop_outgoing(slot, side, DropReason::connection_broken);
+  const std::vector<std::uint8_t> failed = drop_outgoing(slot, side, DropReason::connection_broken);
   const ConnId id = make_id(serial, side);
   const HostId host = e.host;
   const bool notify = may_notify(e);
   close_end(slot, side, DropReason::connection_broken, false);
   if (notify) {
-    for (int i = 0; i < failed; ++i) notify_write_failed(host, id);
+    for (const std::uint8_t tag : failed) notify_write_failed(host, id, tag);
     if (listening(host)) notify_closed(host, id);
   }
   maybe_free(slot);
@@ -382,9 +382,10 @@ void StreamTransport::maybe_free(std::uint32_t slot) {
   if (c.serial == 0 || c.end[0].open || c.end[1].open) return;
   for (int side = 0; side < 2; ++side) {
     const End& writer = c.end[static_cast<std::size_t>(side)];
-    const int failed = drop_outgoing(slot, side, c.end[static_cast<std::size_t>(other(side))].closed_reason);
+    const std::vector<std::uint8_t> failed =
+        drop_outgoing(slot, side, c.end[static_cast<std::size_t>(other(side))].closed_reason);
     if (may_notify(writer))
-      for (int i = 0; i < failed; ++i) fail_write_later(make_id(c.serial, side), writer.host);
+      for (const std::uint8_t tag : failed) fail_write_later(make_id(c.serial, side), writer.host, tag);
   }
   for (End& e : c.end) net_.scheduler().cancel(e.detect_timer);
   serials_[c.serial].slot = kNoSlot;

@@ -19,6 +19,9 @@
 //            one-way latency). Host down: no reset; the remote ends find out by keepalive.
 //   Every accepted write ends in exactly one of: on_receive at the remote, or on_write_failed at
 //   the writer — unless the writer closed the connection itself or its process/host went down.
+//   on_write_failed hands back the failed packet's tag (Packet::tag). An end whose write failed
+//   is also reported closed (on_closed), in the same event or earlier, unless its owner closed
+//   it: a reset closes the writer's end, keepalive detection closes it after the failures.
 //
 // Handlers are called from scheduler events, never from inside connect/write/close.
 #pragma once
@@ -76,7 +79,8 @@ class StreamHandler {
   virtual void on_accept(ConnId conn, HostId remote) = 0;
   virtual void on_receive(ConnId conn, const Packet& packet) = 0;
   virtual void on_closed(ConnId conn) = 0;
-  virtual void on_write_failed(ConnId conn) = 0;
+  // `tag`: the failed packet's Packet::tag.
+  virtual void on_write_failed(ConnId conn, std::uint8_t tag) = 0;
 };
 
 class StreamTransport final : private NetworkObserver {
@@ -190,7 +194,7 @@ class StreamTransport final : private NetworkObserver {
   StreamHandler* handler(HostId h) const { return h < handlers_.size() ? handlers_[h] : nullptr; }
   bool listening(HostId h) const { return net_.state(h) == HostState::up && handler(h) != nullptr; }
   void notify_closed(HostId h, ConnId id);
-  void notify_write_failed(HostId h, ConnId id);
+  void notify_write_failed(HostId h, ConnId id, std::uint8_t tag);
   bool may_notify(const End& e) const { return !e.closed_by_owner && !e.owner_gone && listening(e.host); }
 
   // connect
@@ -212,9 +216,10 @@ class StreamTransport final : private NetworkObserver {
   void unstall(std::uint32_t slot, int side);
 
   // teardown
-  void fail_write_later(ConnId id, HostId writer);
-  // Drops what end[side] still has in flight; returns how many writes failed.
-  int drop_outgoing(std::uint32_t slot, int side, DropReason reason);
+  void fail_write_later(ConnId id, HostId writer, std::uint8_t tag);
+  // Drops what end[side] still has in flight; returns the tags of the writes that failed, in
+  // write order (nothing is allocated when none did).
+  std::vector<std::uint8_t> drop_outgoing(std::uint32_t slot, int side, DropReason reason);
   void break_end(std::uint32_t serial, int side);
   void close_end(std::uint32_t slot, int side, DropReason reason, bool notify);
   void maybe_free(std::uint32_t slot);

@@ -8,8 +8,8 @@ namespace gs::world {
 
 namespace {
 
-net::Packet to_net(const proto::WirePacket& p) { return net::Packet{p.body, p.bytes, p.kind}; }
-proto::WirePacket to_proto(const net::Packet& p) { return proto::WirePacket{p.body, p.bytes, p.kind}; }
+net::Packet to_net(const proto::WirePacket& p) { return net::Packet{p.body, p.bytes, p.kind, p.tag}; }
+proto::WirePacket to_proto(const net::Packet& p) { return proto::WirePacket{p.body, p.bytes, p.kind, p.tag}; }
 
 // Handles pack (generation, slot) so a stale handle never cancels a reused slot.
 proto::TimerHandle make_handle(std::uint32_t slot, std::uint32_t gen) {
@@ -159,7 +159,10 @@ void PeerEnv::on_receive(net::ConnId conn, const net::Packet& packet) {
   deliver_inbound({Inbound::Kind::receive, conn, 0, packet});
 }
 void PeerEnv::on_closed(net::ConnId conn) { deliver_inbound({Inbound::Kind::closed, conn, 0, {}}); }
-void PeerEnv::on_write_failed(net::ConnId conn) { deliver_inbound({Inbound::Kind::write_failed, conn, 0, {}}); }
+// Only the tag of the failed packet travels (in an otherwise empty packet).
+void PeerEnv::on_write_failed(net::ConnId conn, std::uint8_t tag) {
+  deliver_inbound({Inbound::Kind::write_failed, conn, 0, net::Packet{nullptr, 0, 0, tag}});
+}
 
 void PeerEnv::deliver_inbound(Inbound ev) {
   if (!running_) return;
@@ -191,7 +194,7 @@ void PeerEnv::dispatch(const Inbound& ev) {
     case Inbound::Kind::accept: return handler_->on_inbound(ev.conn, ctx_.directory->endpoint_of(ev.remote));
     case Inbound::Kind::receive: return handler_->on_receive(ev.conn, to_proto(ev.packet));
     case Inbound::Kind::closed: return handler_->on_closed(ev.conn);
-    case Inbound::Kind::write_failed: return handler_->on_write_failed(ev.conn);
+    case Inbound::Kind::write_failed: return handler_->on_write_failed(ev.conn, ev.packet.tag);
   }
 }
 

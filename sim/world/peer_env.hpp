@@ -107,7 +107,8 @@ class PeerEnv final : public proto::Env, private net::StreamHandler {
   void fire(std::uint32_t slot, std::uint32_t generation);
   void free_timer(std::uint32_t slot);
 
-  // A transport event waiting for the CPU.
+  // A transport event waiting for the CPU. write_failed carries the failed packet's tag
+  // in `packet` (with no body).
   struct Inbound {
     enum class Kind : std::uint8_t { accept, receive, closed, write_failed } kind;
     net::ConnId conn = 0;
@@ -122,7 +123,7 @@ class PeerEnv final : public proto::Env, private net::StreamHandler {
   void on_accept(net::ConnId conn, net::HostId remote) override;
   void on_receive(net::ConnId conn, const net::Packet& packet) override;
   void on_closed(net::ConnId conn) override;
-  void on_write_failed(net::ConnId conn) override;
+  void on_write_failed(net::ConnId conn, std::uint8_t tag) override;
 
   PeerEnvContext ctx_;
   net::HostId host_;

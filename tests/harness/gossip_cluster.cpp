@@ -136,7 +136,7 @@ class GossipCluster::TracedEnv final : public proto::Env, private proto::Transpo
     handler_->on_receive(conn, packet);
   }
   void on_closed(proto::ConnId conn) override { handler_->on_closed(conn); }
-  void on_write_failed(proto::ConnId conn) override { handler_->on_write_failed(conn); }
+  void on_write_failed(proto::ConnId conn, std::uint8_t tag) override { handler_->on_write_failed(conn, tag); }
 
   GossipCluster& cluster_;
   std::size_t index_;

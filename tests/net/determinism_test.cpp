@@ -17,7 +17,7 @@ struct Peer final : StreamHandler, DatagramHandler {
   void on_accept(ConnId c, HostId) override { open.insert(c); }
   void on_receive(ConnId, const Packet&) override {}
   void on_closed(ConnId c) override { open.erase(c); }
-  void on_write_failed(ConnId) override {}
+  void on_write_failed(ConnId, std::uint8_t) override {}
   void on_datagram(HostId, const Packet&) override {}
 };
 

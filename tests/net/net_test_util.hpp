@@ -11,8 +11,8 @@
 
 namespace gs::net::test {
 
-inline Packet packet(std::uint32_t bytes, std::uint16_t kind = 1, int payload = 0) {
-  return Packet{std::make_shared<const int>(payload), bytes, kind};
+inline Packet packet(std::uint32_t bytes, std::uint16_t kind = 1, int payload = 0, std::uint8_t tag = 0) {
+  return Packet{std::make_shared<const int>(payload), bytes, kind, tag};
 }
 inline int payload(const Packet& p) { return *static_cast<const int*>(p.body.get()); }
 
@@ -22,6 +22,7 @@ struct Event {
   ConnId conn = 0;
   HostId remote = 0;
   int payload = -1;
+  std::uint8_t tag = 0;  // write_failed: the failed packet's tag
 };
 
 struct Recorder final : StreamHandler, DatagramHandler {
@@ -29,7 +30,9 @@ struct Recorder final : StreamHandler, DatagramHandler {
   void on_accept(ConnId c, HostId remote) override { events.push_back({"accept", sched.now(), c, remote}); }
   void on_receive(ConnId c, const Packet& p) override { events.push_back({"receive", sched.now(), c, 0, payload(p)}); }
   void on_closed(ConnId c) override { events.push_back({"closed", sched.now(), c}); }
-  void on_write_failed(ConnId c) override { events.push_back({"write_failed", sched.now(), c}); }
+  void on_write_failed(ConnId c, std::uint8_t tag) override {
+    events.push_back({"write_failed", sched.now(), c, 0, -1, tag});
+  }
   void on_datagram(HostId from, const Packet& p) override {
     events.push_back({"datagram", sched.now(), 0, from, payload(p)});
   }

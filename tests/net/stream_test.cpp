@@ -250,4 +250,56 @@ TEST_CASE("stream: unsent counts the writes still waiting for the writer's uplin
   w.run_for(1_s);
   CHECK(w.rec[1]->of("receive").size() == 3);
   CHECK(w.stream.unsent(to1) == 0);
+
+// The tag is the writer's label (protocol comm tells Send from Respond writes by it): every
+// failure path hands it back unchanged, and the failing end is reported closed in the same
+// event (reset, keepalive) or was reported closed before (a write on a closed end).
+TEST_CASE("stream: write failures hand back the packet's tag - the end is reported closed with them") {
+  SECTION("reset by a crashed process, then a write on the closed end") {
+    World w(2, 10_ms);
+    const ConnId c = w.dial(0, 1).conn;
+    w.run_for(1_s);
+    w.net.crash_process(1);
+    w.stream.write(c, test::packet(10, 1, 1, 7));  // in flight before the FIN arrives
+    w.run_for(1_s);
+    w.stream.write(c, test::packet(10, 1, 2, 9));  // on the closed end
+    w.run_for(1_ms);
+    const auto failed = w.rec[0]->of("write_failed");
+    REQUIRE(failed.size() == 2);
+    CHECK(failed[0].tag == 7);
+    CHECK(failed[1].tag == 9);
+    REQUIRE(w.rec[0]->of("closed").size() == 1);
+    CHECK(w.rec[0]->of("closed")[0].at <= failed[0].at);
+  }
+  SECTION("reset by a restarted host: the failure, then the close, in one event") {
+    World w(2, 10_ms);
+    const ConnId c = w.dial(0, 1).conn;
+    w.run_for(1_s);
+    w.net.take_down(1);
+    w.net.restart(1);
+    w.stream.write(c, test::packet(10, 1, 1, 3));
+    w.run_for(1_s);
+    const auto& ev = w.rec[0]->events;
+    REQUIRE(ev.size() == 2);
+    CHECK(ev[0].what == "write_failed");
+    CHECK(ev[0].tag == 3);
+    CHECK(ev[1].what == "closed");
+    CHECK(ev[1].at == ev[0].at);
+  }
+  SECTION("keepalive detection: every write in flight, in write order, then the close") {
+    World w(2, 10_ms);
+    const ConnId c = w.dial(0, 1).conn;
+    w.run_for(1_s);
+    w.net.partition({{0}, {1}});
+    for (std::uint8_t tag = 1; tag <= 3; ++tag) w.stream.write(c, test::packet(10, 1, tag, tag));
+    w.run_for(400_s);
+    const auto& ev = w.rec[0]->events;
+    REQUIRE(ev.size() == 4);
+    for (std::size_t i = 0; i < 3; ++i) {
+      CHECK(ev[i].what == "write_failed");
+      CHECK(ev[i].tag == static_cast<std::uint8_t>(i + 1));
+    }
+    CHECK(ev[3].what == "closed");
+    CHECK(ev[3].at == ev[0].at);
+  }
 }

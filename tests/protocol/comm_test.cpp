@@ -311,7 +311,7 @@ TEST_CASE("comm: handshake times out after connTimeout when the remote never sen
       if (from_packet(p)->is<Empty>()) env.write(conn, p);
     }
     void on_closed(ConnId) override {}
-    void on_write_failed(ConnId) override {}
+    void on_write_failed(ConnId, std::uint8_t) override {}
     Env& env;
   };
   FakeNetEnv& mute_env = net.add_peer("localhost:5699");
@@ -415,4 +415,139 @@ TEST_CASE("comm: close_conn and stop", "[comm]") {
   CHECK(t.b.received.size() == 1);
   CHECK(t.a.presumed_dead.empty());
   CHECK(t.net.open_ends(t.a.endpoint()) == 0);
+}
+
+namespace {
+
+// B holds the connection A opened and a request A sent on it, to answer when a test says
+// (ReceivedMessage::respond may be called later, spec §9.2).
+struct RequestServed : TwoPeers {
+  std::vector<ReceivedMessage> requests;
+
+  RequestServed() {
+    b.comm().accept([](const ReceivedMessage& m) { return m.envelope()->is<RemoteStateRequest>(); },
+                    [this](const ReceivedMessage& m) { requests.push_back(m); });
+    a.comm().send(state_request(), b.remote());
+    net.advance(1_s);
+    REQUIRE(requests.size() == 1);
+    REQUIRE(b.comm().has_connection(a.pki_id()));
+  }
+
+  static EnvelopePtr state_request() {
+    GossipMessage m;
+    m.tag = Tag::CHAN_OR_ORG;
+    m.channel = "ch1";
+    m.nonce = 42;
+    m.content = RemoteStateRequest{1, 10};
+    return Envelope::make_unsigned(std::move(m));
+  }
+  static GossipMessage state_response() {
+    GossipMessage m;
+    m.tag = Tag::CHAN_OR_ORG;
+    m.channel = "ch1";
+    m.nonce = 42;
+    m.content = RemoteStateResponse{};
+    return m;
+  }
+  void respond() { requests.front().respond(state_response()); }
+};
+
+}  // namespace
+
+TEST_CASE("comm: a failed Respond write reports no PRESUMED_DEAD - the transport's close removes the connection "
+          "(spec §9.2, §9.3)",
+          "[comm]") {
+  RequestServed t;
+  SECTION("the requester crashed") { t.a.crash(); }
+  SECTION("the requester is partitioned away") { t.net.set_partitioned(t.a.endpoint(), t.b.endpoint(), true); }
+  t.respond();
+  t.net.advance(1_s);
+  // spec §9.2: Respond's errors are ignored — Fabric's Respond passes a no-op onErr.
+  CHECK(t.b.presumed_dead.empty());
+  CHECK(t.b.comm().stats().response_write_failures == 1);
+  CHECK(t.b.comm().stats().write_failures == 0);
+  CHECK(t.b.comm().stats().presumed_dead == 0);
+  // The reset also closed B's end (on_closed): the connection is gone.
+  CHECK_FALSE(t.b.comm().has_connection(t.a.pki_id()));
+  CHECK(t.net.open_ends(t.b.endpoint()) == 0);
+}
+
+TEST_CASE("comm: a failed Send write on an accepted connection reports PRESUMED_DEAD (spec §9.3)", "[comm]") {
+  RequestServed t;
+  SECTION("the dialer crashed") { t.a.crash(); }
+  SECTION("the dialer is partitioned away") { t.net.set_partitioned(t.a.endpoint(), t.b.endpoint(), true); }
+  t.b.comm().send(comm_test_block(1), t.a.remote());
+  t.net.advance(1_s);
+  CHECK(t.b.presumed_dead == std::vector<PkiId>{t.a.pki_id()});
+  CHECK(t.b.comm().stats().write_failures == 1);
+  CHECK(t.b.comm().stats().response_write_failures == 0);
+  CHECK_FALSE(t.b.comm().has_connection(t.a.pki_id()));
+}
+
+TEST_CASE("comm: after a failed Respond write the writer has exited - nothing more is written or reported "
+          "until the connection is gone (spec §9.3)",
+          "[comm]") {
+  RequestServed t;
+  // A transport whose reader notices the broken stream 100 ms after the write failed (the
+  // stream transport notices at once), so that the connection outlives its writer a while.
+  t.net.set_reader_notice_delay(100_ms);
+  t.a.crash();
+  const Time crashed_at = t.net.now();
+  // A response and a Send both in flight: the response's failure comes first and the writer
+  // exits there; in Fabric the Send was never written, so its failure must not count.
+  t.respond();
+  t.b.comm().send(comm_test_block(1), t.a.remote());
+  t.net.advance(10_ms);  // both resets are back (one RTT)
+  const CommStats& s = t.b.comm().stats();
+  CHECK(s.response_write_failures == 1);
+  CHECK(s.write_failures == 0);
+  CHECK(t.b.presumed_dead.empty());
+  REQUIRE(t.b.comm().has_connection(t.a.pki_id()));  // the reader has not noticed yet
+
+  // Sends and Responds to it stay in the send buffer nobody drains (Fabric's outBuff):
+  // not written, dropped and counted, no PRESUMED_DEAD.
+  const std::uint64_t writes = t.b.env().writes;
+  const std::uint64_t observations = t.b.env().observations;
+  const std::size_t buff = t.b.comm().config().send_buff_size;
+  for (std::size_t i = 0; i < buff + 2; ++i) t.b.comm().send(comm_test_block(10 + i), t.a.remote());
+  t.respond();
+  t.net.advance(50_ms);
+  CHECK(t.b.env().writes == writes);
+  CHECK(s.of(MessageKind::data).dropped_writer_exited == buff);
+  CHECK(s.of(MessageKind::data).dropped_overflow == 2);  // the buffer holds sendBuffSize
+  CHECK(s.of(MessageKind::state_response).dropped_overflow == 1);
+  CHECK(t.b.env().observations == observations + buff + 3);  // one MessageDropped each
+  CHECK(t.b.presumed_dead.empty());
+  CHECK(s.response_write_failures == 1);
+
+  // The reader notices: the connection goes without PRESUMED_DEAD (a reader-side break).
+  t.net.advance_to(crashed_at + 2_ms + 100_ms);
+  CHECK_FALSE(t.b.comm().has_connection(t.a.pki_id()));
+  CHECK(t.b.presumed_dead.empty());
+  // Now a Send creates a new connection, which fails (refused until the dial timeout):
+  // PRESUMED_DEAD as for any failed creation.
+  t.b.comm().send(comm_test_block(100), t.a.remote());
+  t.net.advance(1_s);
+  CHECK(t.b.presumed_dead == std::vector<PkiId>{t.a.pki_id()});
+  CHECK(s.creation_failures == 1);
+  CHECK(s.write_failures == 0);
+}
+
+TEST_CASE("comm: our ConnEstablish failing after the accepted stream was registered reports no PRESUMED_DEAD "
+          "(spec §9.3, §9.4)",
+          "[comm]") {
+  TwoPeers t;
+  t.a.comm().send(comm_test_block(0), t.b.remote());
+  // Dial (1 RTT), Ping (1 RTT), then A's ConnEstablish reaches B at 5 ms: B answers with its
+  // own and registers the connection. A crashes before B's answer arrives.
+  t.net.advance(5_ms);
+  REQUIRE(t.b.comm().has_connection(t.a.pki_id()));
+  t.a.crash();
+  t.net.advance(1_s);
+  // Fabric writes it in the handshake, not through the connection's writer: a broken stream
+  // ends the stream handler, which unregisters the connection; nothing is presumed dead.
+  CHECK(t.b.presumed_dead.empty());
+  CHECK(t.b.comm().stats().handshake_write_failures == 1);
+  CHECK(t.b.comm().stats().write_failures == 0);
+  CHECK_FALSE(t.b.comm().has_connection(t.a.pki_id()));
 }

@@ -12,9 +12,15 @@
 //   one-way latency.
 // - write: delivered after the one-way latency, in order per connection (constant latency
 //   + FIFO event ordering). If on arrival the remote end is closed or its process gone, or
-//   the path is partitioned, the writer gets on_write_failed one latency later (RST).
+//   the path is partitioned, the writer gets on_write_failed (with the packet's tag) one
+//   latency later (RST). The reset breaks the writer's end: its reader notices and it gets
+//   on_closed right after the first failure, as from the stream transport — or
+//   `reader_notice_delay` later (set_reader_notice_delay), for a transport whose reader is
+//   slower. Until its owner closes it, a broken end reports every failure: packets still
+//   arriving at the dead remote, and writes made on it (at once).
 // - close: the remote end gets on_closed after one latency (after any packet written
 //   before the close). A crash closes nothing visibly: remotes learn by failed writes.
+//   The closer gets no more callbacks for that end.
 // - Each end of a connection has its own ConnId, unique in the network.
 //
 // Names carry a "FakeNet" prefix to keep clear of fake_env.hpp's FakeEnv.
@@ -100,6 +106,8 @@ class FakeNetwork {
   // One-way latency of every path (set before traffic for in-order guarantees).
   void set_latency(Duration d) { latency_ = d; }
   Duration latency() const { return latency_; }
+  // How long after a reset the writer's end is reported closed (0: in the same event).
+  void set_reader_notice_delay(Duration d) { reader_notice_delay_ = d; }
 
   FakeNetEnv& add_peer(const Endpoint& ep, std::uint64_t seed = 1) {
     GS_ASSERT(envs_.count(ep) == 0, "duplicate endpoint {}", ep);
@@ -207,6 +215,10 @@ class FakeNetwork {
   void write(FakeNetEnv& from, ConnId conn, WirePacket packet) {
     const auto it = ends_.find(conn);
     GS_ASSERT(it != ends_.end() && it->second.env == &from, "write on a foreign connection {}", conn);
+    if (it->second.broken) {  // the stream is broken: the write fails at once
+      schedule(Duration::zero(), [this, conn, tag = packet.tag] { report_failure(conn, tag); });
+      return;
+    }
     if (!it->second.open) return;  // written after closing it: nothing happens
     const ConnId remote = it->second.peer;
     schedule(latency_, [this, conn, remote, p = std::move(packet)]() mutable { arrive(conn, remote, std::move(p)); });
@@ -214,7 +226,9 @@ class FakeNetwork {
 
   void close(FakeNetEnv& from, ConnId conn) {
     const auto it = ends_.find(conn);
-    if (it == ends_.end() || it->second.env != &from || !it->second.open) return;
+    if (it == ends_.end() || it->second.env != &from) return;
+    it->second.owner_closed = true;
+    if (!it->second.open) return;
     it->second.open = false;
     const ConnId remote = it->second.peer;
     schedule(latency_, [this, remote] {
@@ -236,6 +250,8 @@ class FakeNetwork {
     std::uint64_t epoch = 0;
     ConnId peer = 0;
     bool open = false;
+    bool broken = false;        // a reset reached it: writes fail
+    bool owner_closed = false;  // close() was called: no more callbacks
   };
 
   static bool alive(const End& e) { return e.env->up_ && e.env->epoch_ == e.epoch; }
@@ -245,17 +261,37 @@ class FakeNetwork {
     const End& src = ends_.at(from_conn);
     if (!dst.open || !alive(dst) || !reachable(src.env->self_, dst.env->self_)) {
       // RST back to the writer.
-      schedule(latency_, [this, from_conn] {
-        End& w = ends_.at(from_conn);
-        if (!w.open || !alive(w)) return;
-        if (w.env->handler_ != nullptr) w.env->handler_->on_write_failed(from_conn);
-      });
+      schedule(latency_, [this, from_conn, tag = packet.tag] { reset(from_conn, tag); });
       return;
     }
     if (dst.env->handler_ != nullptr) dst.env->handler_->on_receive(to_conn, packet);
   }
 
+  // A reset reached the writer's end: the write fails; the first one breaks the end, and
+  // its reader notices (on_closed) after reader_notice_delay_.
+  void reset(ConnId conn, std::uint8_t tag) {
+    End& w = ends_.at(conn);
+    if (!w.open && !w.broken) return;  // closed before: nobody is told
+    report_failure(conn, tag);
+    if (w.broken) return;
+    w.broken = true;
+    if (reader_notice_delay_ == Duration::zero()) return notice_break(conn);
+    schedule(reader_notice_delay_, [this, conn] { notice_break(conn); });
+  }
+  void report_failure(ConnId conn, std::uint8_t tag) {
+    const End& w = ends_.at(conn);
+    if (w.owner_closed || !alive(w) || w.env->handler_ == nullptr) return;
+    w.env->handler_->on_write_failed(conn, tag);
+  }
+  void notice_break(ConnId conn) {
+    End& w = ends_.at(conn);
+    if (!w.open || !alive(w)) return;
+    w.open = false;
+    if (w.env->handler_ != nullptr) w.env->handler_->on_closed(conn);
+  }
+
   Duration latency_;
+  Duration reader_notice_delay_;
   Time now_;
   std::uint64_t seq_ = 0;
   ConnId next_conn_ = 0;
