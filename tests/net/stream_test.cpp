@@ -250,6 +250,7 @@ TEST_CASE("stream: unsent counts the writes still waiting for the writer's uplin
   w.run_for(1_s);
   CHECK(w.rec[1]->of("receive").size() == 3);
   CHECK(w.stream.unsent(to1) == 0);
+}
 
 // The tag is the writer's label (protocol comm tells Send from Respond writes by it): every
 // failure path hands it back unchanged, and the failing end is reported closed in the same
