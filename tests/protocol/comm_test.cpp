@@ -28,6 +28,31 @@ std::vector<std::uint64_t> seqs(const std::vector<CommTestReceived>& r) {
   return out;
 }
 
+// State-transfer messages: comm answers them on the connection they came on (Respond).
+EnvelopePtr state_request(std::uint64_t nonce, std::uint64_t from = 1, std::uint64_t to = 10) {
+  GossipMessage m;
+  m.tag = Tag::CHAN_OR_ORG;
+  m.channel = "ch1";
+  m.nonce = nonce;
+  m.content = RemoteStateRequest{from, to};
+  return Envelope::make_unsigned(std::move(m));
+}
+
+GossipMessage state_response(std::uint64_t nonce) {
+  GossipMessage m;
+  m.tag = Tag::CHAN_OR_ORG;
+  m.channel = "ch1";
+  m.nonce = nonce;
+  m.content = RemoteStateResponse{};
+  return m;
+}
+
+// `peer` answers every RemoteStateRequest with an empty response carrying its nonce.
+void answer_state_requests(CommTestPeer& peer) {
+  peer.comm().accept([](const ReceivedMessage& m) { return m.envelope()->is<RemoteStateRequest>(); },
+                     [](const ReceivedMessage& m) { m.respond(state_response(m.msg().nonce)); });
+}
+
 std::vector<std::uint64_t> iota_seqs(std::uint64_t n) {
   std::vector<std::uint64_t> out;
   for (std::uint64_t i = 0; i < n; ++i) out.push_back(i);
@@ -221,22 +246,8 @@ TEST_CASE("comm: one connection per PKI-ID when both sides dial simultaneously (
 
 TEST_CASE("comm: respond() answers on the connection the message arrived on (spec §9.2)", "[comm]") {
   TwoPeers t;
-  t.b.comm().accept(
-      [](const ReceivedMessage& m) { return m.envelope()->is<RemoteStateRequest>(); },
-      [](const ReceivedMessage& m) {
-        GossipMessage reply;
-        reply.tag = Tag::CHAN_OR_ORG;
-        reply.channel = "ch1";
-        reply.nonce = m.msg().nonce;
-        reply.content = RemoteStateResponse{};
-        m.respond(std::move(reply));
-      });
-  GossipMessage req;
-  req.tag = Tag::CHAN_OR_ORG;
-  req.channel = "ch1";
-  req.nonce = 42;
-  req.content = RemoteStateRequest{1, 10};
-  t.a.comm().send(Envelope::make_unsigned(std::move(req)), t.b.remote());
+  answer_state_requests(t.b);
+  t.a.comm().send(state_request(42), t.b.remote());
   t.net.advance(1_s);
   REQUIRE(t.a.received.size() == 1);
   CHECK(t.a.received[0].envelope->is<RemoteStateResponse>());
@@ -250,23 +261,7 @@ TEST_CASE("comm: respond() answers on the connection the message arrived on (spe
 TEST_CASE("comm: a full send buffer on an open connection drops Send and Respond silently (spec §9.5)",
           "[comm]") {
   TwoPeers t;
-  t.b.comm().accept([](const ReceivedMessage& m) { return m.envelope()->is<RemoteStateRequest>(); },
-                    [](const ReceivedMessage& m) {
-                      GossipMessage reply;
-                      reply.tag = Tag::CHAN_OR_ORG;
-                      reply.channel = "ch1";
-                      reply.nonce = m.msg().nonce;
-                      reply.content = RemoteStateResponse{};
-                      m.respond(std::move(reply));
-                    });
-  const auto request = [](std::uint64_t nonce) {
-    GossipMessage req;
-    req.tag = Tag::CHAN_OR_ORG;
-    req.channel = "ch1";
-    req.nonce = nonce;
-    req.content = RemoteStateRequest{1, 2};
-    return Envelope::make_unsigned(std::move(req));
-  };
+  answer_state_requests(t.b);
   t.a.comm().send(comm_test_block(0), t.b.remote());
   t.net.advance(1_s);
   REQUIRE(t.b.received.size() == 1);
@@ -284,10 +279,10 @@ TEST_CASE("comm: a full send buffer on an open connection drops Send and Respond
   CHECK(t.a.comm().stats().of(MessageKind::data).dropped_overflow == 1);
 
   t.b.env().backlog[b_conn] = full;  // b's answer to the first request finds the buffer full
-  t.a.comm().send(request(7), t.b.remote());
+  t.a.comm().send(state_request(7), t.b.remote());
   t.net.advance(1_s);
   t.b.env().backlog[b_conn] = 0;
-  t.a.comm().send(request(8), t.b.remote());
+  t.a.comm().send(state_request(8), t.b.remote());
   t.net.advance(1_s);
   REQUIRE(t.a.received.size() == 1);
   CHECK(t.a.received[0].envelope->msg().nonce == 8);
@@ -343,11 +338,7 @@ TEST_CASE("comm: pass-through subscriptions see raw messages with the connection
                       state_msgs.push_back(m.envelope());
                       infos.push_back(m.connection_info());
                     });
-  GossipMessage req;
-  req.tag = Tag::CHAN_OR_ORG;
-  req.channel = "ch1";
-  req.content = RemoteStateRequest{1, 2};
-  const EnvelopePtr request = Envelope::make_unsigned(std::move(req));
+  const EnvelopePtr request = state_request(0, 1, 2);
   t.a.comm().send(comm_test_block(7), t.b.remote());
   t.a.comm().send(request, t.b.remote());
   t.net.advance(1_s);
@@ -427,29 +418,13 @@ struct RequestServed : TwoPeers {
   RequestServed() {
     b.comm().accept([](const ReceivedMessage& m) { return m.envelope()->is<RemoteStateRequest>(); },
                     [this](const ReceivedMessage& m) { requests.push_back(m); });
-    a.comm().send(state_request(), b.remote());
+    a.comm().send(state_request(42), b.remote());
     net.advance(1_s);
     REQUIRE(requests.size() == 1);
     REQUIRE(b.comm().has_connection(a.pki_id()));
   }
 
-  static EnvelopePtr state_request() {
-    GossipMessage m;
-    m.tag = Tag::CHAN_OR_ORG;
-    m.channel = "ch1";
-    m.nonce = 42;
-    m.content = RemoteStateRequest{1, 10};
-    return Envelope::make_unsigned(std::move(m));
-  }
-  static GossipMessage state_response() {
-    GossipMessage m;
-    m.tag = Tag::CHAN_OR_ORG;
-    m.channel = "ch1";
-    m.nonce = 42;
-    m.content = RemoteStateResponse{};
-    return m;
-  }
-  void respond() { requests.front().respond(state_response()); }
+  void respond() { requests.front().respond(state_response(42)); }
 };
 
 }  // namespace
