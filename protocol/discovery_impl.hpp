@@ -15,6 +15,12 @@
 //
 // Determinism: every container whose order can reach a message, a timer or a random draw
 // is a std::map keyed by PKI-ID (Fabric iterates Go maps in random order).
+//
+// Storage: Fabric's five per-member maps of spec §6.2 (id2Member, aliveLastTS,
+// deadLastTS, aliveMembership, deadMembership) are kept as one record per known member
+// (KnownPeer), in one map ordered by PKI-ID. Every iteration of one of Fabric's maps is
+// an iteration of that map restricted to the alive or to the dead records, in the same
+// (PKI-ID) order; the introspection accessors rebuild the five maps for tests.
 #pragma once
 
 #include <cstddef>
@@ -102,11 +108,12 @@ class DiscoveryImpl final : public Discovery {
   std::vector<NetworkMember> get_dead_members() const;
 
   // --- Introspection: the fields Fabric's discovery tests read directly -----------------
-  const std::map<PkiId, MemberPtr>& id2member() const { return id2member_; }
-  const std::map<PkiId, LastTs>& alive_last_ts() const { return alive_last_ts_; }
-  const std::map<PkiId, LastTs>& dead_last_ts() const { return dead_last_ts_; }
-  const std::map<PkiId, EnvelopePtr>& alive_membership() const { return alive_membership_; }
-  const std::map<PkiId, EnvelopePtr>& dead_membership() const { return dead_membership_; }
+  // Copies of Fabric's maps (spec §6.2), rebuilt from the records on every call.
+  std::map<PkiId, MemberPtr> id2member() const;
+  std::map<PkiId, LastTs> alive_last_ts() const { return last_ts_where(true); }
+  std::map<PkiId, LastTs> dead_last_ts() const { return last_ts_where(false); }
+  std::map<PkiId, EnvelopePtr> alive_membership() const { return membership_where(true); }
+  std::map<PkiId, EnvelopePtr> dead_membership() const { return membership_where(false); }
   AliveMsgStore& msg_store() { return msg_store_; }
   const AliveMsgStore& msg_store() const { return msg_store_; }
   std::uint64_t inc_time() const { return inc_time_; }
@@ -139,7 +146,27 @@ class DiscoveryImpl final : public Discovery {
     TimerHandle timer;
   };
 
+  // spec §6.2: everything Fabric's five maps hold about one known peer p.
+  //   id2Member[p]                             = *member
+  //   aliveLastTS[p] / deadLastTS[p]           = last_ts,  in the one `alive` names
+  //   aliveMembership[p] / deadMembership[p]   = msg,      likewise
+  // A known peer is in exactly one of aliveLastTS/deadLastTS, and Fabric writes (and
+  // moves) its LastTS and Membership entries together, so one flag says which pair.
+  // Consequently the v1.0 panic "known but neither alive nor dead" (spec §6.5) cannot
+  // happen here, nor can latest's re-learning of such a peer (§6.10).
+  struct KnownPeer {
+    MemberPtr member;  // never null
+    EnvelopePtr msg;   // the latest alive message (its timestamp is last_ts.ts)
+    LastTs last_ts;
+    bool alive = false;
+  };
+  using KnownPeers = std::map<PkiId, KnownPeer, std::less<>>;
+
   bool latest() const { return latest_; }
+  std::map<PkiId, LastTs> last_ts_where(bool alive) const;
+  std::map<PkiId, EnvelopePtr> membership_where(bool alive) const;
+  // Moves `k` between the alive and the dead maps (keeps the counts).
+  void set_alive(KnownPeer& k, bool alive);
   bool is_my_own_endpoint(const Endpoint& endpoint) const;
 
   // spec §6.3
@@ -160,8 +187,8 @@ class DiscoveryImpl final : public Discovery {
   // spec §6.5
   void handle_alive(const EnvelopePtr& msg);
   void learn_new_members(const std::vector<EnvelopePtr>& alive, const std::vector<EnvelopePtr>& dead);
-  void learn_existing(const EnvelopePtr& msg);
-  void resurrect(const EnvelopePtr& msg);
+  void learn_existing(KnownPeer& k, const EnvelopePtr& msg);
+  void resurrect(KnownPeer& k, const EnvelopePtr& msg);
 
   // spec §6.6–§6.9
   void arm_send_alive();
@@ -174,9 +201,9 @@ class DiscoveryImpl final : public Discovery {
   void on_alive_store_expire(const EnvelopePtr& msg);
   void purge(const PkiId& pki);
   void view_changed();
-  // id2Member[pki] := `m`, keeping the shared object when nothing changes (so that the
+  // id2Member[p] := `m`, keeping the shared object when nothing changes (so that the
   // cached membership stays valid); returns whether it changed.
-  bool set_member(const PkiId& pki, NetworkMember m);
+  static bool set_member(KnownPeer& k, NetworkMember m);
   // Drops the cached membership snapshot; called wherever an entry of GetMembership()
   // may appear, disappear or change.
   void membership_changed() { membership_cache_.reset(); }
@@ -194,14 +221,13 @@ class DiscoveryImpl final : public Discovery {
   Time start_;
   std::uint64_t inc_time_;
   std::uint64_t seq_num_ = 0;
-  // For an alive member this is exactly its GetMembership() entry (the alive message's
-  // endpoint and metadata, the internal endpoint kept here): every update of
+  // id2Member, aliveLastTS, deadLastTS, aliveMembership, deadMembership: see KnownPeer.
+  // For an alive member, `member` is exactly its GetMembership() entry (the alive
+  // message's endpoint and metadata, the internal endpoint kept here): every update of
   // aliveMembership updates it from the same message. The snapshot shares these objects.
-  std::map<PkiId, MemberPtr> id2member_;
-  std::map<PkiId, LastTs> alive_last_ts_;
-  std::map<PkiId, LastTs> dead_last_ts_;
-  std::map<PkiId, EnvelopePtr> alive_membership_;
-  std::map<PkiId, EnvelopePtr> dead_membership_;
+  KnownPeers known_;
+  std::size_t alive_count_ = 0;  // |aliveMembership|
+  std::size_t dead_count_ = 0;   // |deadMembership|
   AliveMsgStore msg_store_;
   mutable MembershipView membership_cache_;  // GetMembership() until the next change
   EnvelopePtr self_alive_msg_;            // latest: the last periodically sent self alive
