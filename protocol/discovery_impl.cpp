@@ -26,6 +26,15 @@ std::string_view port_of(std::string_view endpoint) {
 
 }  // namespace
 
+MemberPtr announced_member(const EnvelopePtr& alive) {
+  if (!alive->announced_member_) {
+    const Member& m = alive_of(alive).membership;
+    alive->announced_member_ =
+        std::make_shared<const NetworkMember>(NetworkMember{m.endpoint, m.metadata, m.pki_id, secret_internal_endpoint(alive)});
+  }
+  return alive->announced_member_;
+}
+
 // ---------------------------------------------------------------------------------------
 // AliveMsgStore
 
@@ -105,9 +114,17 @@ MembershipView DiscoveryImpl::membership() const {
   return membership_cache_;
 }
 
-bool DiscoveryImpl::set_member(KnownPeer& k, NetworkMember m) {
-  if (k.member != nullptr && *k.member == m) return false;
-  k.member = std::make_shared<const NetworkMember>(std::move(m));
+bool DiscoveryImpl::set_member(KnownPeer& k, const EnvelopePtr& msg, const Endpoint& internal_endpoint) {
+  const Member& m = alive_of(msg).membership;
+  const auto is_new_value = [&](const NetworkMember& x) {
+    return x.endpoint == m.endpoint && x.metadata == m.metadata && x.pki_id == m.pki_id &&
+           x.internal_endpoint == internal_endpoint;
+  };
+  if (k.member != nullptr && is_new_value(*k.member)) return false;
+  MemberPtr next = announced_member(msg);
+  if (!is_new_value(*next))
+    next = std::make_shared<const NetworkMember>(NetworkMember{m.endpoint, m.metadata, m.pki_id, internal_endpoint});
+  k.member = std::move(next);  // `internal_endpoint` may refer into the old member: not used after this
   return true;
 }
 
@@ -467,11 +484,11 @@ void DiscoveryImpl::learn_new_members(const std::vector<EnvelopePtr>& alive, con
       if (inserted) {
         ++dead_count_;  // counted as dead until set_alive below moves it
       }
-      Endpoint internal = inserted ? secret_internal_endpoint(m) : k.member->internal_endpoint;
       set_alive(k, is_alive);
       k.last_ts = LastTs{a.timestamp, now};
       k.msg = m;
-      set_member(k, NetworkMember{mem.endpoint, mem.metadata, mem.pki_id, std::move(internal)});
+      if (inserted) k.member = announced_member(m);  // the internal endpoint of m's secret
+      else set_member(k, m, k.member->internal_endpoint);
       if (is_alive) view_grew = true;
     }
   }
@@ -484,13 +501,9 @@ void DiscoveryImpl::learn_new_members(const std::vector<EnvelopePtr>& alive, con
 // {ts, now}; aliveMembership[p] = m.
 void DiscoveryImpl::learn_existing(KnownPeer& k, const EnvelopePtr& msg) {
   const AliveMessage& a = alive_of(msg);
-  NetworkMember member = *k.member;
-  member.endpoint = a.membership.endpoint;
-  member.metadata = a.membership.metadata;
-  member.pki_id = a.membership.pki_id;
-  if (msg->secret()) member.internal_endpoint = msg->secret()->internal_endpoint;  // replaced if carried
+  const Endpoint& internal = msg->secret() ? msg->secret()->internal_endpoint : k.member->internal_endpoint;
   // Most refreshes only advance the timestamp; the cached membership then stays valid.
-  if (set_member(k, std::move(member))) membership_changed();
+  if (set_member(k, msg, internal)) membership_changed();
   k.last_ts = LastTs{a.timestamp, env_.now()};
   k.msg = msg;
 }
@@ -500,9 +513,8 @@ void DiscoveryImpl::learn_existing(KnownPeer& k, const EnvelopePtr& msg) {
 // deadMembership; aliveMembership[p] = m.
 void DiscoveryImpl::resurrect(KnownPeer& k, const EnvelopePtr& msg) {
   const AliveMessage& a = alive_of(msg);
-  Endpoint internal = k.member->internal_endpoint;
-  if (msg->secret()) internal = msg->secret()->internal_endpoint;
-  set_member(k, NetworkMember{a.membership.endpoint, a.membership.metadata, a.membership.pki_id, std::move(internal)});
+  const Endpoint& internal = msg->secret() ? msg->secret()->internal_endpoint : k.member->internal_endpoint;
+  set_member(k, msg, internal);
   set_alive(k, true);
   k.last_ts = LastTs{a.timestamp, env_.now()};
   k.msg = msg;

@@ -201,9 +201,11 @@ class DiscoveryImpl final : public Discovery {
   void on_alive_store_expire(const EnvelopePtr& msg);
   void purge(const PkiId& pki);
   void view_changed();
-  // id2Member[p] := `m`, keeping the shared object when nothing changes (so that the
-  // cached membership stays valid); returns whether it changed.
-  static bool set_member(KnownPeer& k, NetworkMember m);
+  // id2Member[p] := {the endpoint, metadata and PKI-ID of the alive message `msg`,
+  // `internal_endpoint`}. Keeps the shared object when nothing changes (so that the
+  // cached membership stays valid), and takes the envelope's announced_member() when it
+  // is that; returns whether id2Member[p] changed.
+  static bool set_member(KnownPeer& k, const EnvelopePtr& msg, const Endpoint& internal_endpoint);
   // Drops the cached membership snapshot; called wherever an entry of GetMembership()
   // may appear, disappear or change.
   void membership_changed() { membership_cache_.reset(); }
