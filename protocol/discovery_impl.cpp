@@ -108,7 +108,7 @@ MembershipView DiscoveryImpl::membership() const {
   if (membership_cache_) return membership_cache_;
   auto out = std::make_shared<std::vector<MemberPtr>>();
   out->reserve(alive_count_);
-  for (const auto& [pki, k] : known_)
+  for (const auto& [key, k] : known_)
     if (k.alive) out->push_back(k.member);
   membership_cache_ = std::move(out);
   return membership_cache_;
@@ -143,7 +143,7 @@ void DiscoveryImpl::set_alive(KnownPeer& k, bool alive) {
 std::vector<NetworkMember> DiscoveryImpl::get_dead_members() const {
   std::vector<NetworkMember> out;
   if (dead_count_ == 0) return out;
-  for (const auto& [pki, k] : known_) {
+  for (const auto& [key, k] : known_) {
     if (k.alive) continue;
     const Member& m = alive_of(k.msg).membership;
     out.push_back(NetworkMember{m.endpoint, m.metadata, m.pki_id, k.member->internal_endpoint});
@@ -153,21 +153,21 @@ std::vector<NetworkMember> DiscoveryImpl::get_dead_members() const {
 
 std::map<PkiId, MemberPtr> DiscoveryImpl::id2member() const {
   std::map<PkiId, MemberPtr> out;
-  for (const auto& [pki, k] : known_) out.emplace_hint(out.end(), pki, k.member);
+  for (const auto& [key, k] : known_) out.emplace_hint(out.end(), k.pki_id(), k.member);
   return out;
 }
 
 std::map<PkiId, DiscoveryImpl::LastTs> DiscoveryImpl::last_ts_where(bool alive) const {
   std::map<PkiId, LastTs> out;
-  for (const auto& [pki, k] : known_)
-    if (k.alive == alive) out.emplace_hint(out.end(), pki, k.last_ts);
+  for (const auto& [key, k] : known_)
+    if (k.alive == alive) out.emplace_hint(out.end(), k.pki_id(), k.last_ts);
   return out;
 }
 
 std::map<PkiId, EnvelopePtr> DiscoveryImpl::membership_where(bool alive) const {
   std::map<PkiId, EnvelopePtr> out;
-  for (const auto& [pki, k] : known_)
-    if (k.alive == alive) out.emplace_hint(out.end(), pki, k.msg);
+  for (const auto& [key, k] : known_)
+    if (k.alive == alive) out.emplace_hint(out.end(), k.pki_id(), k.msg);
   return out;
 }
 
@@ -217,11 +217,11 @@ std::optional<MembershipResponse> DiscoveryImpl::create_membership_response(cons
   if (!sieve(own_alive)) return std::nullopt;  // the target must not talk to us
   MembershipResponse res;
   // aliveMembership, then deadMembership, each in PKI-ID order.
-  for (const auto& [pki, k] : known_)
+  for (const auto& [key, k] : known_)
     if (k.alive && sieve(k.msg)) res.alive.push_back(filter(k.msg));
   res.alive.push_back(filter(own_alive));
   if (dead_count_ == 0) return res;
-  for (const auto& [pki, k] : known_)
+  for (const auto& [key, k] : known_)
     if (!k.alive && sieve(k.msg)) res.dead.push_back(filter(k.msg));
   return res;
 }
@@ -479,11 +479,13 @@ void DiscoveryImpl::learn_new_members(const std::vector<EnvelopePtr>& alive, con
       const AliveMessage& a = alive_of(m);
       const Member& mem = a.membership;
       if (mem.pki_id == self_.pki_id) continue;
-      auto [it, inserted] = known_.try_emplace(mem.pki_id);
-      KnownPeer& k = it->second;
+      auto it = known_.lower_bound(mem.pki_id);
+      const bool inserted = it == known_.end() || it->second.pki_id() != mem.pki_id;
       if (inserted) {
+        it = known_.emplace_hint(it, PkiIdKey{announced_member(m)}, KnownPeer{});
         ++dead_count_;  // counted as dead until set_alive below moves it
       }
+      KnownPeer& k = it->second;
       set_alive(k, is_alive);
       k.last_ts = LastTs{a.timestamp, now};
       k.msg = m;
@@ -553,8 +555,8 @@ void DiscoveryImpl::on_check_alive_timer() {
   arm_check_alive();
   const Time now = env_.now();
   std::vector<PkiId> dead;
-  for (const auto& [pki, k] : known_)  // aliveLastTS, in PKI-ID order
-    if (k.alive && now - k.last_ts.last_seen > cfg_.alive_expiration_timeout) dead.push_back(pki);
+  for (const auto& [key, k] : known_)  // aliveLastTS, in PKI-ID order
+    if (k.alive && now - k.last_ts.last_seen > cfg_.alive_expiration_timeout) dead.push_back(k.pki_id());
   if (!dead.empty()) expire_dead_members(dead);
 }
 
@@ -566,7 +568,7 @@ void DiscoveryImpl::reconnect_round() {
   if (stopped_) return;
   std::vector<NetworkMember> dead;
   if (dead_count_ != 0) {
-    for (const auto& [pki, k] : known_)  // deadLastTS, in PKI-ID order
+    for (const auto& [key, k] : known_)  // deadLastTS, in PKI-ID order
       if (!k.alive) dead.push_back(*k.member);
   }
   const std::uint64_t round = ++reconnect_round_;
@@ -599,7 +601,7 @@ void DiscoveryImpl::initiate_sync(std::uint32_t peer_num) {
   const EnvelopePtr request = create_membership_request(true);  // v1.0: built even for nobody
   std::vector<const EnvelopePtr*> alive;  // aliveMembership, in PKI-ID order
   alive.reserve(alive_count_);
-  for (const auto& [pki, k] : known_)
+  for (const auto& [key, k] : known_)
     if (k.alive) alive.push_back(&k.msg);
   const std::size_t k = std::min<std::size_t>(peer_num, alive.size());
   // k distinct uniform indices: partial Fisher–Yates over the PKI-ID order.

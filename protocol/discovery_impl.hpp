@@ -30,6 +30,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <string_view>
 #include <vector>
 
 #include "base/time.hpp"
@@ -159,8 +160,25 @@ class DiscoveryImpl final : public Discovery {
     EnvelopePtr msg;   // the latest alive message (its timestamp is last_ts.ts)
     LastTs last_ts;
     bool alive = false;
+    const PkiId& pki_id() const { return member->pki_id; }
   };
-  using KnownPeers = std::map<PkiId, KnownPeer, std::less<>>;
+  // The records' key: p, as the PKI-ID of the member the record was created with (a
+  // record's later members have the same PKI-ID). Holding that member, which is shared
+  // (announced_member), instead of a copy of p saves a heap-allocated PKI-ID per (peer,
+  // known member); the order is the same bytewise order as std::map<PkiId, ...>'s.
+  struct PkiIdKey {
+    MemberPtr member;
+  };
+  struct ByPkiId {
+    using is_transparent = void;
+    static std::string_view id(const PkiIdKey& k) { return k.member->pki_id; }
+    static std::string_view id(std::string_view pki) { return pki; }
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      return id(a) < id(b);
+    }
+  };
+  using KnownPeers = std::map<PkiIdKey, KnownPeer, ByPkiId>;
 
   bool latest() const { return latest_; }
   std::map<PkiId, LastTs> last_ts_where(bool alive) const;
