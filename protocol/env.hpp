@@ -29,9 +29,11 @@ using Endpoint = std::string;
 // order could be observed (STYLE.md 4). Production PKI-IDs are SHA-256 digests (spec
 // §0.2), whose bytes are already uniformly distributed, so two 8-byte words of them (the
 // first and the last) make the hash instead of a pass over all 32 bytes; shorter ids
-// (Fabric's test scheme uses endpoints) take std::hash.
+// (Fabric's test scheme uses endpoints) take std::hash. Deliberately not noexcept:
+// libstdc++ then keeps each node's hash code, as for std::hash<std::string>, so that a
+// lookup compares the codes along a bucket's chain before any key bytes.
 struct PkiIdHash {
-  std::size_t operator()(std::string_view pki) const noexcept {
+  std::size_t operator()(std::string_view pki) const {
     if (pki.size() < 16) return std::hash<std::string_view>{}(pki);
     std::uint64_t first = 0;
     std::uint64_t last = 0;
