@@ -482,7 +482,7 @@ void DiscoveryImpl::learn_new_members(const std::vector<EnvelopePtr>& alive, con
       auto it = known_.lower_bound(mem.pki_id);
       const bool inserted = it == known_.end() || it->second.pki_id() != mem.pki_id;
       if (inserted) {
-        it = known_.emplace_hint(it, PkiIdKey{announced_member(m)}, KnownPeer{});
+        it = known_.emplace_hint(it, PkiIdKey(announced_member(m)), KnownPeer{});
         ++dead_count_;  // counted as dead until set_alive below moves it
       }
       KnownPeer& k = it->second;

@@ -165,17 +165,36 @@ class DiscoveryImpl final : public Discovery {
   // The records' key: p, as the PKI-ID of the member the record was created with (a
   // record's later members have the same PKI-ID). Holding that member, which is shared
   // (announced_member), instead of a copy of p saves a heap-allocated PKI-ID per (peer,
-  // known member); the order is the same bytewise order as std::map<PkiId, ...>'s.
+  // known member). `prefix` is p's first 8 bytes as a big-endian number (zero-padded):
+  // comparing prefixes first gives the same bytewise order as std::map<PkiId, ...>'s
+  // and, PKI-IDs being SHA-256 digests, decides almost every comparison without
+  // following `member`.
+  static std::uint64_t prefix_of(std::string_view pki) {
+    std::uint64_t v = 0;
+    for (std::size_t i = 0; i < 8; ++i)
+      v = (v << 8) | (i < pki.size() ? static_cast<unsigned char>(pki[i]) : 0U);
+    return v;
+  }
   struct PkiIdKey {
+    explicit PkiIdKey(MemberPtr m) : prefix(prefix_of(m->pki_id)), member(std::move(m)) {}
+    std::uint64_t prefix;
     MemberPtr member;
   };
   struct ByPkiId {
     using is_transparent = void;
-    static std::string_view id(const PkiIdKey& k) { return k.member->pki_id; }
-    static std::string_view id(std::string_view pki) { return pki; }
-    template <typename A, typename B>
-    bool operator()(const A& a, const B& b) const {
-      return id(a) < id(b);
+    static bool less(std::uint64_t pa, std::string_view a, std::uint64_t pb, std::string_view b) {
+      return pa != pb ? pa < pb : a < b;
+    }
+    bool operator()(const PkiIdKey& a, const PkiIdKey& b) const {
+      return less(a.prefix, a.member->pki_id, b.prefix, b.member->pki_id);
+    }
+    bool operator()(const PkiIdKey& a, std::string_view b) const {
+      const std::uint64_t pb = prefix_of(b);
+      return a.prefix != pb ? a.prefix < pb : std::string_view(a.member->pki_id) < b;
+    }
+    bool operator()(std::string_view a, const PkiIdKey& b) const {
+      const std::uint64_t pa = prefix_of(a);
+      return pa != b.prefix ? pa < b.prefix : a < std::string_view(b.member->pki_id);
     }
   };
   using KnownPeers = std::map<PkiIdKey, KnownPeer, ByPkiId>;
