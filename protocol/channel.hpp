@@ -261,7 +261,7 @@ class GossipChannel {
   GossipMessageStore state_info_cache_;
   // The cache's PKI-ID index: lookups only (every StateInfo received and every
   // eligibility check), never iterated.
-  std::unordered_map<PkiId, EnvelopePtr> state_info_by_pki_id_;
+  std::unordered_map<PkiId, EnvelopePtr, PkiIdHash> state_info_by_pki_id_;
   GossipMessageStore leader_store_;
 
   TimerHandle publish_timer_;

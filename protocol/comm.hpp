@@ -325,9 +325,9 @@ class Comm final : public TransportHandler {
   // Looked up for every message sent and received (a peer of a 1,000-peer network holds
   // about a thousand connections), never iterated where order could matter: listings
   // and stop() sort first.
-  std::unordered_map<PkiId, std::uint64_t> creating_;  // PKI-ID → send Attempt under way
+  std::unordered_map<PkiId, std::uint64_t, PkiIdHash> creating_;  // PKI-ID → send Attempt under way
   std::unordered_map<ConnId, Connection> conns_;
-  std::unordered_map<PkiId, ConnId> by_pki_;
+  std::unordered_map<PkiId, ConnId, PkiIdHash> by_pki_;
 
   struct Subscription {
     SubscriptionId id;

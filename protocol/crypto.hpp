@@ -123,7 +123,7 @@ class Pki {
   // Lookup-only indexes (never iterated), hashed: every signature check and every org
   // lookup of every peer goes through them.
   std::unordered_map<IdentityBytes, const PeerCredentials*> by_identity_;
-  std::unordered_map<PkiId, const PeerCredentials*> by_pki_id_;
+  std::unordered_map<PkiId, const PeerCredentials*, PkiIdHash> by_pki_id_;
   std::map<std::string, std::uint32_t> org_index_;
   std::vector<std::string> org_names_;  // by org_index
   std::set<PkiId> revoked_;

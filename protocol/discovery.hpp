@@ -37,6 +37,13 @@ using MemberPtr = std::shared_ptr<const NetworkMember>;
 // valid (and unchanged) while the caller holds it, whatever discovery does meanwhile.
 using MembershipView = std::shared_ptr<const std::vector<MemberPtr>>;
 
+// The member an AliveMessage envelope announces: its endpoint, metadata and PKI-ID, and
+// the internal endpoint of its SecretEnvelope ("" without one) — what learnNewMembers
+// puts into id2Member for a peer it did not know (spec §6.5). Made on the first call and
+// then the same object, so that every peer's discovery that learns a member from one
+// (shared) envelope shares one NetworkMember instead of holding a copy.
+MemberPtr announced_member(const EnvelopePtr& alive);
+
 // What discovery needs from the gossip core's comm side (Fabric discovery.CommService).
 class DiscoveryComm {
  public:

@@ -26,6 +26,15 @@ std::string_view port_of(std::string_view endpoint) {
 
 }  // namespace
 
+MemberPtr announced_member(const EnvelopePtr& alive) {
+  if (!alive->announced_member_) {
+    const Member& m = alive_of(alive).membership;
+    alive->announced_member_ =
+        std::make_shared<const NetworkMember>(NetworkMember{m.endpoint, m.metadata, m.pki_id, secret_internal_endpoint(alive)});
+  }
+  return alive->announced_member_;
+}
+
 // ---------------------------------------------------------------------------------------
 // AliveMsgStore
 
@@ -83,8 +92,8 @@ DiscoveryImpl::~DiscoveryImpl() { stop(); }
 
 const NetworkMember* DiscoveryImpl::find(const PkiId& pki) const {
   if (pki == self_.pki_id) return &self_;
-  const auto it = id2member_.find(pki);
-  return it == id2member_.end() ? nullptr : it->second.get();
+  const auto it = known_.find(pki);
+  return it == known_.end() ? nullptr : it->second.member.get();
 }
 
 NetworkMember DiscoveryImpl::self() const { return self_; }
@@ -94,35 +103,71 @@ void DiscoveryImpl::update_metadata(Bytes metadata) { self_.metadata = std::move
 void DiscoveryImpl::update_endpoint(Endpoint endpoint) { self_.endpoint = std::move(endpoint); }
 
 // spec §6.2: members of aliveMembership, with the internal endpoints of id2Member; for
-// an alive member that is its id2Member entry (see id2member_), which is shared.
+// an alive member that is its id2Member entry (see KnownPeer), which is shared.
 MembershipView DiscoveryImpl::membership() const {
   if (membership_cache_) return membership_cache_;
   auto out = std::make_shared<std::vector<MemberPtr>>();
-  out->reserve(alive_membership_.size());
-  for (const auto& [pki, msg] : alive_membership_) {
-    const auto it = id2member_.find(pki);
-    GS_ASSERT(it != id2member_.end(), "discovery: alive member {} missing from id2Member", printable_bytes(pki));
-    out->push_back(it->second);
-  }
+  out->reserve(alive_count_);
+  for (const auto& [key, k] : known_)
+    if (k.alive) out->push_back(k.member);
   membership_cache_ = std::move(out);
   return membership_cache_;
 }
 
-bool DiscoveryImpl::set_member(const PkiId& pki, NetworkMember m) {
-  MemberPtr& slot = id2member_[pki];
-  if (slot != nullptr && *slot == m) return false;
-  slot = std::make_shared<const NetworkMember>(std::move(m));
+bool DiscoveryImpl::set_member(KnownPeer& k, const EnvelopePtr& msg, const Endpoint& internal_endpoint) {
+  const Member& m = alive_of(msg).membership;
+  const auto is_new_value = [&](const NetworkMember& x) {
+    return x.endpoint == m.endpoint && x.metadata == m.metadata && x.pki_id == m.pki_id &&
+           x.internal_endpoint == internal_endpoint;
+  };
+  if (k.member != nullptr && is_new_value(*k.member)) return false;
+  MemberPtr next = announced_member(msg);
+  if (!is_new_value(*next))
+    next = std::make_shared<const NetworkMember>(NetworkMember{m.endpoint, m.metadata, m.pki_id, internal_endpoint});
+  k.member = std::move(next);  // `internal_endpoint` may refer into the old member: not used after this
   return true;
+}
+
+void DiscoveryImpl::set_alive(KnownPeer& k, bool alive) {
+  if (k.alive == alive) return;
+  k.alive = alive;
+  if (alive) {
+    ++alive_count_;
+    --dead_count_;
+  } else {
+    --alive_count_;
+    ++dead_count_;
+  }
 }
 
 std::vector<NetworkMember> DiscoveryImpl::get_dead_members() const {
   std::vector<NetworkMember> out;
-  for (const auto& [pki, msg] : dead_membership_) {
-    const Member& m = alive_of(msg).membership;
-    const auto it = id2member_.find(pki);
-    out.push_back(NetworkMember{m.endpoint, m.metadata, m.pki_id,
-                                it == id2member_.end() ? Endpoint{} : it->second->internal_endpoint});
+  if (dead_count_ == 0) return out;
+  for (const auto& [key, k] : known_) {
+    if (k.alive) continue;
+    const Member& m = alive_of(k.msg).membership;
+    out.push_back(NetworkMember{m.endpoint, m.metadata, m.pki_id, k.member->internal_endpoint});
   }
+  return out;
+}
+
+std::map<PkiId, MemberPtr> DiscoveryImpl::id2member() const {
+  std::map<PkiId, MemberPtr> out;
+  for (const auto& [key, k] : known_) out.emplace_hint(out.end(), k.pki_id(), k.member);
+  return out;
+}
+
+std::map<PkiId, DiscoveryImpl::LastTs> DiscoveryImpl::last_ts_where(bool alive) const {
+  std::map<PkiId, LastTs> out;
+  for (const auto& [key, k] : known_)
+    if (k.alive == alive) out.emplace_hint(out.end(), k.pki_id(), k.last_ts);
+  return out;
+}
+
+std::map<PkiId, EnvelopePtr> DiscoveryImpl::membership_where(bool alive) const {
+  std::map<PkiId, EnvelopePtr> out;
+  for (const auto& [key, k] : known_)
+    if (k.alive == alive) out.emplace_hint(out.end(), k.pki_id(), k.msg);
   return out;
 }
 
@@ -171,11 +216,13 @@ std::optional<MembershipResponse> DiscoveryImpl::create_membership_response(cons
   auto [sieve, filter] = policy_(target);
   if (!sieve(own_alive)) return std::nullopt;  // the target must not talk to us
   MembershipResponse res;
-  for (const auto& [pki, msg] : alive_membership_)
-    if (sieve(msg)) res.alive.push_back(filter(msg));
+  // aliveMembership, then deadMembership, each in PKI-ID order.
+  for (const auto& [key, k] : known_)
+    if (k.alive && sieve(k.msg)) res.alive.push_back(filter(k.msg));
   res.alive.push_back(filter(own_alive));
-  for (const auto& [pki, msg] : dead_membership_)
-    if (sieve(msg)) res.dead.push_back(filter(msg));
+  if (dead_count_ == 0) return res;
+  for (const auto& [key, k] : known_)
+    if (!k.alive && sieve(k.msg)) res.dead.push_back(filter(k.msg));
   return res;
 }
 
@@ -387,7 +434,7 @@ void DiscoveryImpl::handle_mem_res(const EnvelopePtr& msg) {
       if (latest()) continue;
       return;
     }
-    if (id2member_.count(alive_of(d).membership.pki_id) == 0) learn_new_members({}, {d});
+    if (known_.count(alive_of(d).membership.pki_id) == 0) learn_new_members({}, {d});
   }
 }
 
@@ -404,90 +451,75 @@ void DiscoveryImpl::handle_alive(const EnvelopePtr& msg) {
       ++self_conflicts_;  // Fabric logs "same PKI-ID as myself"
     return;
   }
-  if (id2member_.count(p) == 0) {
+  const auto it = known_.find(p);  // id2Member
+  if (it == known_.end()) {
     learn_new_members({msg}, {});
     return;
   }
-  const auto dead = dead_last_ts_.find(p);
-  const auto alive_ts = alive_last_ts_.find(p);
-  const bool is_dead = dead != dead_last_ts_.end();
-  const bool is_alive = alive_ts != alive_last_ts_.end();
-  if (!is_dead && !is_alive) {
-    // spec §6.5: v1.0 panics; latest treats the member as new (§6.10).
-    GS_ASSERT(latest(), "spec §6.5: {} is known but neither alive nor dead", printable_bytes(p));
-    learn_new_members({msg}, {});
-    return;
-  }
-  GS_ASSERT(!(is_dead && is_alive), "spec §6.2: {} is both alive and dead", printable_bytes(p));
-  if (is_dead) {
-    if (peer_time_before(dead->second.ts, alive.timestamp)) resurrect(msg);
+  // Known, hence in exactly one of deadLastTS / aliveLastTS (see KnownPeer).
+  KnownPeer& k = it->second;
+  if (!k.alive) {
+    if (peer_time_before(k.last_ts.ts, alive.timestamp)) resurrect(k, msg);
     return;  // same or older: ignored
   }
-  if (peer_time_before(alive_ts->second.ts, alive.timestamp)) learn_existing(msg);
+  if (peer_time_before(k.last_ts.ts, alive.timestamp)) learn_existing(k, msg);
   // same or older: ignored, lastSeen not refreshed
 }
 
+// spec §6.5 learnNewMembers: for alive ones aliveLastTS[p] = {ts, now} and
+// aliveMembership[p] = m, for dead ones the same in deadLastTS/deadMembership; id2Member
+// from the message for both, where a previously known internal endpoint (even an empty
+// one) is kept, otherwise the message's secret gives it.
 void DiscoveryImpl::learn_new_members(const std::vector<EnvelopePtr>& alive, const std::vector<EnvelopePtr>& dead) {
   const Time now = env_.now();
   bool view_grew = false;
-  for (const EnvelopePtr& m : alive) {
-    const AliveMessage& a = alive_of(m);
-    if (a.membership.pki_id == self_.pki_id) continue;
-    alive_last_ts_[a.membership.pki_id] = LastTs{a.timestamp, now};
-    alive_membership_[a.membership.pki_id] = m;
-    view_grew = true;
-  }
-  for (const EnvelopePtr& m : dead) {
-    const AliveMessage& a = alive_of(m);
-    if (a.membership.pki_id == self_.pki_id) continue;
-    dead_last_ts_[a.membership.pki_id] = LastTs{a.timestamp, now};
-    dead_membership_[a.membership.pki_id] = m;
-  }
-  // spec §6.5: id2Member from the message; a previously known internal endpoint (even an
-  // empty one) is kept, otherwise the message's secret gives it.
   for (const auto* list : {&alive, &dead}) {
+    const bool is_alive = list == &alive;
     for (const EnvelopePtr& m : *list) {
-      const Member& mem = alive_of(m).membership;
+      const AliveMessage& a = alive_of(m);
+      const Member& mem = a.membership;
       if (mem.pki_id == self_.pki_id) continue;
-      const auto prev = id2member_.find(mem.pki_id);
-      Endpoint internal = prev != id2member_.end() ? prev->second->internal_endpoint : secret_internal_endpoint(m);
-      set_member(mem.pki_id, NetworkMember{mem.endpoint, mem.metadata, mem.pki_id, std::move(internal)});
+      auto it = known_.lower_bound(mem.pki_id);
+      const bool inserted = it == known_.end() || it->second.pki_id() != mem.pki_id;
+      if (inserted) {
+        it = known_.emplace_hint(it, PkiIdKey(announced_member(m)), KnownPeer{});
+        ++dead_count_;  // counted as dead until set_alive below moves it
+      }
+      KnownPeer& k = it->second;
+      set_alive(k, is_alive);
+      k.last_ts = LastTs{a.timestamp, now};
+      k.msg = m;
+      if (inserted) k.member = announced_member(m);  // the internal endpoint of m's secret
+      else set_member(k, m, k.member->internal_endpoint);
+      if (is_alive) view_grew = true;
     }
   }
   membership_changed();
   if (view_grew) view_changed();
 }
 
-void DiscoveryImpl::learn_existing(const EnvelopePtr& msg) {
+// spec §6.5 learnExisting (p is alive): id2Member's endpoint and metadata from the
+// message, the internal endpoint replaced if the message carries one; aliveLastTS[p] =
+// {ts, now}; aliveMembership[p] = m.
+void DiscoveryImpl::learn_existing(KnownPeer& k, const EnvelopePtr& msg) {
   const AliveMessage& a = alive_of(msg);
-  const PkiId& p = a.membership.pki_id;
-  const MemberPtr& known = id2member_[p];
-  NetworkMember member = known != nullptr ? *known : NetworkMember{};
-  member.endpoint = a.membership.endpoint;
-  member.metadata = a.membership.metadata;
-  member.pki_id = p;
-  if (msg->secret()) member.internal_endpoint = msg->secret()->internal_endpoint;  // replaced if carried
+  const Endpoint& internal = msg->secret() ? msg->secret()->internal_endpoint : k.member->internal_endpoint;
   // Most refreshes only advance the timestamp; the cached membership then stays valid.
-  if (set_member(p, std::move(member)) && alive_membership_.count(p) != 0) membership_changed();
-  if (dead_last_ts_.count(p) != 0) return;  // already expired
-  const auto it = alive_last_ts_.find(p);
-  if (it == alive_last_ts_.end()) return;
-  it->second = LastTs{a.timestamp, env_.now()};
-  alive_membership_[p] = msg;
+  if (set_member(k, msg, internal)) membership_changed();
+  k.last_ts = LastTs{a.timestamp, env_.now()};
+  k.msg = msg;
 }
 
-// spec §6.8
-void DiscoveryImpl::resurrect(const EnvelopePtr& msg) {
+// spec §6.8 resurrect (p is dead): aliveLastTS[p] = {ts, now}; id2Member updated (the
+// internal endpoint replaced if the message carries one); p removed from deadLastTS and
+// deadMembership; aliveMembership[p] = m.
+void DiscoveryImpl::resurrect(KnownPeer& k, const EnvelopePtr& msg) {
   const AliveMessage& a = alive_of(msg);
-  const PkiId& p = a.membership.pki_id;
-  alive_last_ts_[p] = LastTs{a.timestamp, env_.now()};
-  const auto prev = id2member_.find(p);
-  Endpoint internal = prev != id2member_.end() ? prev->second->internal_endpoint : Endpoint{};
-  if (msg->secret()) internal = msg->secret()->internal_endpoint;
-  set_member(p, NetworkMember{a.membership.endpoint, a.membership.metadata, p, std::move(internal)});
-  dead_last_ts_.erase(p);
-  dead_membership_.erase(p);
-  alive_membership_[p] = msg;
+  const Endpoint& internal = msg->secret() ? msg->secret()->internal_endpoint : k.member->internal_endpoint;
+  set_member(k, msg, internal);
+  set_alive(k, true);
+  k.last_ts = LastTs{a.timestamp, env_.now()};
+  k.msg = msg;
   membership_changed();
   view_changed();
 }
@@ -505,7 +537,7 @@ void DiscoveryImpl::on_send_alive_timer() {
   if (stopped_) return;
   arm_send_alive();
   // spec §6.10: latest sends (and signs) nothing while the view is empty (no seq increment).
-  if (latest() && alive_membership_.empty()) return;
+  if (latest() && alive_count_ == 0) return;
   EnvelopePtr msg = create_alive_message(true);
   if (latest()) self_alive_msg_ = msg;
   comm_.gossip(msg);
@@ -523,8 +555,8 @@ void DiscoveryImpl::on_check_alive_timer() {
   arm_check_alive();
   const Time now = env_.now();
   std::vector<PkiId> dead;
-  for (const auto& [pki, ts] : alive_last_ts_)
-    if (now - ts.last_seen > cfg_.alive_expiration_timeout) dead.push_back(pki);
+  for (const auto& [key, k] : known_)  // aliveLastTS, in PKI-ID order
+    if (k.alive && now - k.last_ts.last_seen > cfg_.alive_expiration_timeout) dead.push_back(k.pki_id());
   if (!dead.empty()) expire_dead_members(dead);
 }
 
@@ -535,9 +567,9 @@ void DiscoveryImpl::reconnect_round() {
   reconnect_timer_ = TimerHandle{};
   if (stopped_) return;
   std::vector<NetworkMember> dead;
-  for (const auto& [pki, ts] : dead_last_ts_) {
-    const auto it = id2member_.find(pki);
-    if (it != id2member_.end()) dead.push_back(*it->second);
+  if (dead_count_ != 0) {
+    for (const auto& [key, k] : known_)  // deadLastTS, in PKI-ID order
+      if (!k.alive) dead.push_back(*k.member);
   }
   const std::uint64_t round = ++reconnect_round_;
   pings_outstanding_ = dead.size();
@@ -565,11 +597,12 @@ void DiscoveryImpl::on_reconnect_ping(std::uint64_t round, const NetworkMember& 
 // spec §6.6 InitiateSync: membership requests to min(peer_num, |alive|) random alive members.
 void DiscoveryImpl::initiate_sync(std::uint32_t peer_num) {
   if (stopped_) return;
-  if (latest() && alive_membership_.empty()) return;  // spec §6.10: nothing built or signed
+  if (latest() && alive_count_ == 0) return;  // spec §6.10: nothing built or signed
   const EnvelopePtr request = create_membership_request(true);  // v1.0: built even for nobody
-  std::vector<const EnvelopePtr*> alive;
-  alive.reserve(alive_membership_.size());
-  for (const auto& [pki, msg] : alive_membership_) alive.push_back(&msg);
+  std::vector<const EnvelopePtr*> alive;  // aliveMembership, in PKI-ID order
+  alive.reserve(alive_count_);
+  for (const auto& [key, k] : known_)
+    if (k.alive) alive.push_back(&k.msg);
   const std::size_t k = std::min<std::size_t>(peer_num, alive.size());
   // k distinct uniform indices: partial Fisher–Yates over the PKI-ID order.
   std::vector<std::size_t> idx(alive.size());
@@ -591,28 +624,23 @@ void DiscoveryImpl::initiate_sync(std::uint32_t peer_num) {
 // spec §6.7 expiry, §2.10 presumed dead, §6.9 purge
 
 void DiscoveryImpl::expire_dead_members(const std::vector<PkiId>& dead) {
-  std::vector<NetworkMember> to_close;
+  std::vector<MemberPtr> to_close;
   for (const PkiId& pki : dead) {
-    const auto ts = alive_last_ts_.find(pki);
-    if (ts == alive_last_ts_.end()) continue;
-    const auto member = id2member_.find(pki);
-    if (member != id2member_.end()) to_close.push_back(*member->second);
-    dead_last_ts_[pki] = ts->second;  // lastSeen unchanged
-    alive_last_ts_.erase(ts);
-    const auto am = alive_membership_.find(pki);
-    if (am != alive_membership_.end()) {
-      dead_membership_[pki] = am->second;
-      alive_membership_.erase(am);
-    }
+    const auto it = known_.find(pki);
+    if (it == known_.end() || !it->second.alive) continue;  // only members in aliveLastTS
+    to_close.push_back(it->second.member);
+    // aliveLastTS[p] → deadLastTS[p] (lastSeen unchanged), aliveMembership[p] → deadMembership[p]
+    set_alive(it->second, false);
   }
   membership_changed();
   if (!to_close.empty()) view_changed();
-  for (const NetworkMember& m : to_close) comm_.close_conn(m);
+  for (const MemberPtr& m : to_close) comm_.close_conn(*m);
 }
 
 void DiscoveryImpl::on_presumed_dead(const PkiId& pki) {
   if (stopped_) return;
-  if (alive_last_ts_.count(pki) != 0) expire_dead_members({pki});  // spec §2.10: no grace period
+  const auto it = known_.find(pki);
+  if (it != known_.end() && it->second.alive) expire_dead_members({pki});  // spec §2.10: no grace period
 }
 
 void DiscoveryImpl::on_alive_store_expire(const EnvelopePtr& msg) {
@@ -630,12 +658,13 @@ void DiscoveryImpl::on_alive_store_expire(const EnvelopePtr& msg) {
   purge(m.pki_id);
 }
 
+// spec §6.9: p leaves all five maps.
 void DiscoveryImpl::purge(const PkiId& pki) {
-  const bool was_alive = alive_membership_.erase(pki) != 0;
-  dead_membership_.erase(pki);
-  id2member_.erase(pki);
-  alive_last_ts_.erase(pki);
-  dead_last_ts_.erase(pki);
+  const auto it = known_.find(pki);
+  if (it == known_.end()) return;
+  const bool was_alive = it->second.alive;
+  --(was_alive ? alive_count_ : dead_count_);
+  known_.erase(it);
   if (was_alive) membership_changed();
   if (was_alive) view_changed();
 }

@@ -15,6 +15,12 @@
 //
 // Determinism: every container whose order can reach a message, a timer or a random draw
 // is a std::map keyed by PKI-ID (Fabric iterates Go maps in random order).
+//
+// Storage: Fabric's five per-member maps of spec §6.2 (id2Member, aliveLastTS,
+// deadLastTS, aliveMembership, deadMembership) are kept as one record per known member
+// (KnownPeer), in one map ordered by PKI-ID. Every iteration of one of Fabric's maps is
+// an iteration of that map restricted to the alive or to the dead records, in the same
+// (PKI-ID) order; the introspection accessors rebuild the five maps for tests.
 #pragma once
 
 #include <cstddef>
@@ -24,6 +30,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <string_view>
 #include <vector>
 
 #include "base/time.hpp"
@@ -102,11 +109,12 @@ class DiscoveryImpl final : public Discovery {
   std::vector<NetworkMember> get_dead_members() const;
 
   // --- Introspection: the fields Fabric's discovery tests read directly -----------------
-  const std::map<PkiId, MemberPtr>& id2member() const { return id2member_; }
-  const std::map<PkiId, LastTs>& alive_last_ts() const { return alive_last_ts_; }
-  const std::map<PkiId, LastTs>& dead_last_ts() const { return dead_last_ts_; }
-  const std::map<PkiId, EnvelopePtr>& alive_membership() const { return alive_membership_; }
-  const std::map<PkiId, EnvelopePtr>& dead_membership() const { return dead_membership_; }
+  // Copies of Fabric's maps (spec §6.2), rebuilt from the records on every call.
+  std::map<PkiId, MemberPtr> id2member() const;
+  std::map<PkiId, LastTs> alive_last_ts() const { return last_ts_where(true); }
+  std::map<PkiId, LastTs> dead_last_ts() const { return last_ts_where(false); }
+  std::map<PkiId, EnvelopePtr> alive_membership() const { return membership_where(true); }
+  std::map<PkiId, EnvelopePtr> dead_membership() const { return membership_where(false); }
   AliveMsgStore& msg_store() { return msg_store_; }
   const AliveMsgStore& msg_store() const { return msg_store_; }
   std::uint64_t inc_time() const { return inc_time_; }
@@ -139,7 +147,63 @@ class DiscoveryImpl final : public Discovery {
     TimerHandle timer;
   };
 
+  // spec §6.2: everything Fabric's five maps hold about one known peer p.
+  //   id2Member[p]                             = *member
+  //   aliveLastTS[p] / deadLastTS[p]           = last_ts,  in the one `alive` names
+  //   aliveMembership[p] / deadMembership[p]   = msg,      likewise
+  // A known peer is in exactly one of aliveLastTS/deadLastTS, and Fabric writes (and
+  // moves) its LastTS and Membership entries together, so one flag says which pair.
+  // Consequently the v1.0 panic "known but neither alive nor dead" (spec §6.5) cannot
+  // happen here, nor can latest's re-learning of such a peer (§6.10).
+  struct KnownPeer {
+    MemberPtr member;  // never null
+    EnvelopePtr msg;   // the latest alive message (its timestamp is last_ts.ts)
+    LastTs last_ts;
+    bool alive = false;
+    const PkiId& pki_id() const { return member->pki_id; }
+  };
+  // The records' key: p, as the PKI-ID of the member the record was created with (a
+  // record's later members have the same PKI-ID). Holding that member, which is shared
+  // (announced_member), instead of a copy of p saves a heap-allocated PKI-ID per (peer,
+  // known member). `prefix` is p's first 8 bytes as a big-endian number (zero-padded):
+  // comparing prefixes first gives the same bytewise order as std::map<PkiId, ...>'s
+  // and, PKI-IDs being SHA-256 digests, decides almost every comparison without
+  // following `member`.
+  static std::uint64_t prefix_of(std::string_view pki) {
+    std::uint64_t v = 0;
+    for (std::size_t i = 0; i < 8; ++i)
+      v = (v << 8) | (i < pki.size() ? static_cast<unsigned char>(pki[i]) : 0U);
+    return v;
+  }
+  struct PkiIdKey {
+    explicit PkiIdKey(MemberPtr m) : prefix(prefix_of(m->pki_id)), member(std::move(m)) {}
+    std::uint64_t prefix;
+    MemberPtr member;
+  };
+  struct ByPkiId {
+    using is_transparent = void;
+    static bool less(std::uint64_t pa, std::string_view a, std::uint64_t pb, std::string_view b) {
+      return pa != pb ? pa < pb : a < b;
+    }
+    bool operator()(const PkiIdKey& a, const PkiIdKey& b) const {
+      return less(a.prefix, a.member->pki_id, b.prefix, b.member->pki_id);
+    }
+    bool operator()(const PkiIdKey& a, std::string_view b) const {
+      const std::uint64_t pb = prefix_of(b);
+      return a.prefix != pb ? a.prefix < pb : std::string_view(a.member->pki_id) < b;
+    }
+    bool operator()(std::string_view a, const PkiIdKey& b) const {
+      const std::uint64_t pa = prefix_of(a);
+      return pa != b.prefix ? pa < b.prefix : a < std::string_view(b.member->pki_id);
+    }
+  };
+  using KnownPeers = std::map<PkiIdKey, KnownPeer, ByPkiId>;
+
   bool latest() const { return latest_; }
+  std::map<PkiId, LastTs> last_ts_where(bool alive) const;
+  std::map<PkiId, EnvelopePtr> membership_where(bool alive) const;
+  // Moves `k` between the alive and the dead maps (keeps the counts).
+  void set_alive(KnownPeer& k, bool alive);
   bool is_my_own_endpoint(const Endpoint& endpoint) const;
 
   // spec §6.3
@@ -160,8 +224,8 @@ class DiscoveryImpl final : public Discovery {
   // spec §6.5
   void handle_alive(const EnvelopePtr& msg);
   void learn_new_members(const std::vector<EnvelopePtr>& alive, const std::vector<EnvelopePtr>& dead);
-  void learn_existing(const EnvelopePtr& msg);
-  void resurrect(const EnvelopePtr& msg);
+  void learn_existing(KnownPeer& k, const EnvelopePtr& msg);
+  void resurrect(KnownPeer& k, const EnvelopePtr& msg);
 
   // spec §6.6–§6.9
   void arm_send_alive();
@@ -174,9 +238,11 @@ class DiscoveryImpl final : public Discovery {
   void on_alive_store_expire(const EnvelopePtr& msg);
   void purge(const PkiId& pki);
   void view_changed();
-  // id2Member[pki] := `m`, keeping the shared object when nothing changes (so that the
-  // cached membership stays valid); returns whether it changed.
-  bool set_member(const PkiId& pki, NetworkMember m);
+  // id2Member[p] := {the endpoint, metadata and PKI-ID of the alive message `msg`,
+  // `internal_endpoint`}. Keeps the shared object when nothing changes (so that the
+  // cached membership stays valid), and takes the envelope's announced_member() when it
+  // is that; returns whether id2Member[p] changed.
+  static bool set_member(KnownPeer& k, const EnvelopePtr& msg, const Endpoint& internal_endpoint);
   // Drops the cached membership snapshot; called wherever an entry of GetMembership()
   // may appear, disappear or change.
   void membership_changed() { membership_cache_.reset(); }
@@ -194,14 +260,13 @@ class DiscoveryImpl final : public Discovery {
   Time start_;
   std::uint64_t inc_time_;
   std::uint64_t seq_num_ = 0;
-  // For an alive member this is exactly its GetMembership() entry (the alive message's
-  // endpoint and metadata, the internal endpoint kept here): every update of
+  // id2Member, aliveLastTS, deadLastTS, aliveMembership, deadMembership: see KnownPeer.
+  // For an alive member, `member` is exactly its GetMembership() entry (the alive
+  // message's endpoint and metadata, the internal endpoint kept here): every update of
   // aliveMembership updates it from the same message. The snapshot shares these objects.
-  std::map<PkiId, MemberPtr> id2member_;
-  std::map<PkiId, LastTs> alive_last_ts_;
-  std::map<PkiId, LastTs> dead_last_ts_;
-  std::map<PkiId, EnvelopePtr> alive_membership_;
-  std::map<PkiId, EnvelopePtr> dead_membership_;
+  KnownPeers known_;
+  std::size_t alive_count_ = 0;  // |aliveMembership|
+  std::size_t dead_count_ = 0;   // |deadMembership|
   AliveMsgStore msg_store_;
   mutable MembershipView membership_cache_;  // GetMembership() until the next change
   EnvelopePtr self_alive_msg_;            // latest: the last periodically sent self alive

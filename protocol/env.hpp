@@ -8,6 +8,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -22,6 +24,24 @@ namespace gs::proto {
 using PkiId = std::string;
 // "host:port" as in core.yaml.
 using Endpoint = std::string;
+
+// Hash of a PKI-ID for hashed indexes that are only looked up, never iterated where the
+// order could be observed (STYLE.md 4). Production PKI-IDs are SHA-256 digests (spec
+// §0.2), whose bytes are already uniformly distributed, so two 8-byte words of them (the
+// first and the last) make the hash instead of a pass over all 32 bytes; shorter ids
+// (Fabric's test scheme uses endpoints) take std::hash. Deliberately not noexcept:
+// libstdc++ then keeps each node's hash code, as for std::hash<std::string>, so that a
+// lookup compares the codes along a bucket's chain before any key bytes.
+struct PkiIdHash {
+  std::size_t operator()(std::string_view pki) const {
+    if (pki.size() < 16) return std::hash<std::string_view>{}(pki);
+    std::uint64_t first = 0;
+    std::uint64_t last = 0;
+    std::memcpy(&first, pki.data(), sizeof first);
+    std::memcpy(&last, pki.data() + pki.size() - sizeof last, sizeof last);
+    return static_cast<std::size_t>(first ^ (last * 0x9E3779B97F4A7C15ULL) ^ pki.size());
+  }
+};
 
 // Independent random streams of one peer, one per purpose, so that extra draws by one
 // component never shift another's (STYLE.md, "Random streams per (purpose, peer)").

@@ -134,6 +134,7 @@ struct Member {
 
 class Envelope;
 using EnvelopePtr = std::shared_ptr<const Envelope>;
+struct NetworkMember;  // protocol/discovery.hpp
 
 // ---------------------------------------------------------------------------------------
 // Content variants (spec §1.3, numbers are the oneof field numbers of GossipMessage)
@@ -309,6 +310,7 @@ class Envelope {
 
  private:
   friend EnvelopePtr strip_secret(const EnvelopePtr& e);
+  friend std::shared_ptr<const NetworkMember> announced_member(const EnvelopePtr& alive);
 
   std::shared_ptr<const GossipMessage> msg_;
   Signature signature_;
@@ -319,9 +321,11 @@ class Envelope {
   // Caches that do not change what the envelope is (single-threaded: a run never shares
   // envelopes across threads). The digest is a pure function of msg_; the stripped
   // variant (spec §2.8) is made once per envelope and shared by every membership
-  // response and forward that needs it, instead of one copy per recipient.
+  // response and forward that needs it, instead of one copy per recipient; so is the
+  // member an alive message announces (discovery.hpp announced_member).
   mutable std::optional<std::uint64_t> payload_digest_;
   mutable EnvelopePtr stripped_;
+  mutable std::shared_ptr<const NetworkMember> announced_member_;
 };
 
 // spec §2.8: the envelope as sent to a peer of another org: SecretEnvelope removed.

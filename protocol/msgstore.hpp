@@ -39,7 +39,7 @@ namespace gs::proto {
 
 struct InvalidationKeyHash {
   std::size_t operator()(const InvalidationKey& k) const {
-    return std::hash<std::string_view>{}(k.pki_id) * 31 + static_cast<std::size_t>(k.kind);
+    return PkiIdHash{}(k.pki_id) * 31 + static_cast<std::size_t>(k.kind);
   }
 };
 

@@ -112,7 +112,7 @@ TEST_CASE("discovery: spec §6.5 handleAlive transitions: learn, ignore, learnEx
     feed(s.msg);
     REQUIRE(d.alive_last_ts().count(kX) == (s.alive_after ? 1U : 0U));
     CHECK(d.dead_last_ts().count(kX) == (s.dead_after ? 1U : 0U));
-    const DiscoveryImpl::LastTs& ts = d.alive_last_ts().at(kX);
+    const DiscoveryImpl::LastTs ts = d.alive_last_ts().at(kX);
     if (s.last_seen_refreshed) last_seen = w.now();
     CHECK(ts.last_seen == last_seen);
     CHECK(ts.ts == s.ts_after);
