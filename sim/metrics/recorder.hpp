@@ -98,6 +98,10 @@ class Recorder {
   bool revoked(std::size_t p) const { return revoked_[p]; }
   const std::array<std::uint64_t, 4>& first_receipts_by_path() const { return via_; }
   std::uint64_t duplicate_blocks() const { return duplicates_; }
+  std::uint64_t injected(const std::string& channel) const {
+    const auto it = injected_by_channel_.find(channel);
+    return it == injected_by_channel_.end() ? 0 : it->second;
+  }
   // Receipts of a block a peer had received before, accepted again because its ledger was
   // wiped meanwhile (the refill of a wiped ledger), by path.
   const std::array<std::uint64_t, 4>& refills_by_path() const { return refills_; }

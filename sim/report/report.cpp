@@ -95,8 +95,7 @@ BlockFigures block_figures(const world::World& w, const metrics::Recorder& r, co
 json ledgers_json(const scenario::Scenario& s, const world::World& w, const metrics::Recorder& r) {
   json out = json::object();
   for (const scenario::ChannelSpec& c : s.channels) {
-    std::uint64_t injected = 0;
-    for (const metrics::BlockRecord& b : r.blocks()) injected += b.channel == c.name ? 1 : 0;
+    const std::uint64_t injected = r.injected(c.name);
     std::uint64_t members = 0, complete = 0;
     std::optional<std::uint64_t> lowest;
     for (std::size_t p = 0; p < w.peer_count(); ++p) {
