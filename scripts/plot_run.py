@@ -35,6 +35,10 @@ PATH_LABELS = {"orderer": "orderer", "push": "push (DataMessage)", "pull": "pull
                "state_transfer": "state transfer"}
 
 
+def sample_interval(t):
+    """The sampling period of timeseries.csv (scenario key sample_interval): the median step."""
+    return (sorted(b - a for a, b in zip([0.0] + t, t))[len(t) // 2] if t else 0.0) or 1.0
+
 def run_title(report):
     return f"{report['scenario']} (seed {report['seed']}, {report.get('profile', '')})"
 
@@ -268,7 +272,8 @@ def membership(series, report, outdir):
         seen.add(label)
 
     ax.plot(t, [float(r["membership_accuracy"]) for r in series], color="tab:blue", lw=1.8,
-            marker="." if len(t) <= 60 else None, label="membership accuracy (1 s samples)")
+            marker="." if len(t) <= 60 else None,
+            label=f"membership accuracy ({sample_interval(t):g} s samples)")
     ax.set_ylim(-0.03, 1.22)
     ax.set_yticks([0, 0.25, 0.5, 0.75, 1.0])
     ax.set_ylabel("fraction of live peers\nwith an exact view")
@@ -286,7 +291,8 @@ def membership(series, report, outdir):
     events = report.get("events") or []
     rows = mark_events(ax, events, end, extra_axes=(axl,))
     # Arrows that overlap in time (a partition's arrow spans its heal's) go on separate lanes
-    # of the head-room, so that their labels never print on top of each other.
+    # of the head-room, so that their labels do not print on top of each other (with more
+    # than three overlapping, the last lane is shared).
     lanes = [1.12, 1.05, 1.19]
     lane_free_at = [float("-inf")] * len(lanes)
     label_room = 0.08 * end  # the "+N s" label after an arrow's head
@@ -427,7 +433,7 @@ def messages(series, report, outdir):
     gcolor = [color.get(g[0], OTHER_COLOR) for g in groups]
 
     t = [float(r["time_s"]) for r in series]
-    dt = sorted(b - a for a, b in zip([0.0] + t, t))[len(t) // 2] or 1.0
+    dt = sample_interval(t)
     w = smoothing_window(report, dt, len(t))
     fig, axes = plt.subplots(2, 2, figsize=(14, 8.6), gridspec_kw={"width_ratios": [2.3, 1.4], "hspace": 0.32,
                                                                    "wspace": 0.42})

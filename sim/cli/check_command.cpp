@@ -21,7 +21,6 @@ std::string origin_text(const scenario::Scenario& s, const scenario::ParamInfo& 
     return fmt::format("profile {} default", proto::to_string(s.gossip.profile));
   const scenario::ParamSource& src = it->second;
   switch (src.origin) {
-    case ParamOrigin::profile: return fmt::format("profile {} default", proto::to_string(s.gossip.profile));
     case ParamOrigin::core_yaml: return "import " + scenario::to_string(src.loc);
     case ParamOrigin::code_default: {
       const scenario::CodeDefault* d = scenario::find_code_default(p.key);

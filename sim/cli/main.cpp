@@ -3,9 +3,12 @@
 // 1 a run failed (an invariant broke: the message says which, with seed and virtual time).
 #include <cstdio>
 #include <exception>
+#include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "base/assert.hpp"
 #include "sim/cli/commands.hpp"
@@ -143,13 +146,16 @@ int main(int argc, char** argv) {
       std::fputs(app.get_formatter()->make_help(&app, app.get_name(), CLI::AppFormatMode::Normal).c_str(), stdout);
       return 0;
     }
-    for (const CLI::App* sub : {run_cmd, check_cmd, params_cmd, sweep_cmd, help_cmd})
+    std::vector<std::string> names;
+    for (const CLI::App* sub : app.get_subcommands({})) {
       if (sub->get_name() == help_topic) {
         std::fputs(sub->help(app.get_name()).c_str(), stdout);
         return 0;
       }
-    std::fprintf(stderr, "error: help: unknown subcommand \"%s\" (one of run, check, params, sweep, help)\n",
-                 help_topic.c_str());
+      names.push_back(sub->get_name());
+    }
+    std::fprintf(stderr, "error: help: unknown subcommand \"%s\" (one of %s)\n", help_topic.c_str(),
+                 fmt::format("{}", fmt::join(names, ", ")).c_str());
     return 2;
   }
   try {

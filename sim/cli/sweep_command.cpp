@@ -148,23 +148,16 @@ void check_same_sweep(const sweep::SweepSpec& spec, const std::string& dir) {
 void print_warnings_of_grid(const sweep::SweepSpec& spec) {
   std::map<std::string, std::vector<std::string>> points_of;
   std::vector<std::string> order;
-  for (std::size_t p = 0; p < spec.grid.point_count(); ++p) {
-    scenario::LoadOptions lo;
-    lo.overrides = sweep::point_overrides(spec, p);
-    lo.seed = spec.grid.seeds.front();
-    std::vector<std::string> point;
-    const std::vector<std::string> values = spec.grid.point_values(p);
-    for (std::size_t a = 0; a < values.size(); ++a) point.push_back(spec.grid.axes[a].key + "=" + values[a]);
-    for (const scenario::ScenarioWarning& w : scenario::load_scenario_file(spec.scenario, lo).warnings) {
-      std::vector<std::string>& points = points_of[w.text()];
-      if (points.empty()) order.push_back(w.text());
-      points.push_back(fmt::format("{}", fmt::join(point, " ")));
+  for (std::size_t p = 0; p < spec.grid.point_count(); ++p)
+    for (const std::string& w : spec.point_warnings.at(p)) {
+      std::vector<std::string>& points = points_of[w];
+      if (points.empty()) order.push_back(w);
+      points.push_back(sweep::describe_point(spec.grid, p));
     }
-  }
   for (const std::string& w : order) {
     const std::vector<std::string>& points = points_of[w];
     if (points.size() == spec.grid.point_count()) std::fprintf(stderr, "warning: %s\n", w.c_str());
-    else std::fprintf(stderr, "warning: %s (grid points: %s)\n", w.c_str(), fmt::format("{}", fmt::join(points, ", ")).c_str());
+    else std::fprintf(stderr, "warning: %s (grid points: %s)\n", w.c_str(), fmt::format("{}", fmt::join(points, "; ")).c_str());
   }
 }
 

@@ -53,7 +53,7 @@ void Recorder::on_peer_down(std::size_t p, Time) {
 }
 
 void Recorder::on_block_injected(const std::string& channel, std::uint64_t seq, Time t) {
-  if (!bytes_before_first_block_) bytes_before_first_block_ = world_->network().stats().total().sent.bytes;
+  if (blocks_.empty()) bytes_before_first_block_ = world_->network().stats().total().sent.bytes;
   BlockRecord r;
   r.channel = channel;
   r.seq = seq;
@@ -74,7 +74,7 @@ void Recorder::on_observation(std::size_t p, const proto::Observation& o, Time t
     auto it = block_index_.find({b->channel, b->seq});
     if (it == block_index_.end()) return;  // not from the orderer of this run (cannot happen)
     BlockRecord& r = blocks_[it->second];
-    if (r.first_receipt[p]) {  // accepted again: its ledger was wiped since; the first time counts
+    if (r.first_receipt[p]) {  // accepted again: the peer lost it (wipe, crash); the first time counts
       ++refills_[static_cast<std::size_t>(b->via)];
       return;
     }

@@ -102,11 +102,11 @@ class Recorder {
     const auto it = injected_by_channel_.find(channel);
     return it == injected_by_channel_.end() ? 0 : it->second;
   }
-  // Receipts of a block a peer had received before, accepted again because its ledger was
-  // wiped meanwhile (the refill of a wiped ledger), by path.
+  // Receipts of a block a peer had received before, accepted again because it lost it
+  // meanwhile (ledger wiped, or only buffered when the peer crashed), by path.
   const std::array<std::uint64_t, 4>& refills_by_path() const { return refills_; }
-  // Bytes sent by all peers before the first block's injection (nullopt: no block yet).
-  std::optional<std::uint64_t> bytes_sent_before_first_block() const { return bytes_before_first_block_; }
+  // Bytes sent by all peers before the first block's injection (meaningful once a block was).
+  std::uint64_t bytes_sent_before_first_block() const { return bytes_before_first_block_; }
   const std::map<std::string, std::uint64_t>& peer_drops() const { return peer_drops_; }
   Duration sample_interval() const { return interval_; }
 
@@ -131,7 +131,7 @@ class Recorder {
   std::array<std::uint64_t, 4> via_{};
   std::uint64_t duplicates_ = 0;
   std::array<std::uint64_t, 4> refills_{};
-  std::optional<std::uint64_t> bytes_before_first_block_;
+  std::uint64_t bytes_before_first_block_ = 0;
   std::map<std::string, std::uint64_t> peer_drops_;
   // Live leaders per (channel, org).
   std::map<std::pair<std::string, std::string>, std::vector<std::size_t>> leaders_;

@@ -271,10 +271,10 @@ json build_report(const scenario::Scenario& s, const world::World& w, const metr
   for (const auto& [reason, n] : r.peer_drops()) drops[reason] = n;
   const double peer_seconds = static_cast<double>(w.peer_count()) * seconds(s.duration);
   json from_first_block = nullptr;  // the traffic while blocks flow, without the warm-up
-  if (const auto before = r.bytes_sent_before_first_block(); before && !r.blocks().empty()) {
+  if (!r.blocks().empty()) {  // injected strictly before the end: the span is positive
     const double span = seconds(s.duration) - seconds(r.blocks().front().injected);
-    if (span > 0)
-      from_first_block = static_cast<double>(total.sent.bytes - *before) / (static_cast<double>(w.peer_count()) * span);
+    from_first_block = static_cast<double>(total.sent.bytes - r.bytes_sent_before_first_block()) /
+                       (static_cast<double>(w.peer_count()) * span);
   }
   j["messages"] = {{"sent", total.sent.messages},
                    {"bytes", total.sent.bytes},
@@ -357,16 +357,14 @@ std::string summary_table(const json& j) {
     out += fmt::format("  time to all p50 {:.3f}s  p99 {:.3f}s  max {:.3f}s  (over the {} complete blocks)\n",
                        b["time_to_all_s"]["p50"].get<double>(), b["time_to_all_s"]["p99"].get<double>(),
                        b["time_to_all_s"]["max"].get<double>(), b["complete_blocks"].get<std::uint64_t>());
-  out += fmt::format("  first receipts via orderer {}  push {}  pull {}  state transfer {}\n",
-                     b["via"]["orderer"].get<std::uint64_t>(), b["via"]["push"].get<std::uint64_t>(),
-                     b["via"]["pull"].get<std::uint64_t>(), b["via"]["state_transfer"].get<std::uint64_t>());
-  const json& refills = b["refills"];
-  const std::uint64_t refilled = refills["orderer"].get<std::uint64_t>() + refills["push"].get<std::uint64_t>() +
-                                 refills["pull"].get<std::uint64_t>() + refills["state_transfer"].get<std::uint64_t>();
-  if (refilled > 0)
-    out += fmt::format("  wiped ledgers refilled via orderer {}  push {}  pull {}  state transfer {}\n",
-                       refills["orderer"].get<std::uint64_t>(), refills["push"].get<std::uint64_t>(),
-                       refills["pull"].get<std::uint64_t>(), refills["state_transfer"].get<std::uint64_t>());
+  const auto by_path = [](const json& n) {
+    return fmt::format("via orderer {}  push {}  pull {}  state transfer {}", n["orderer"].get<std::uint64_t>(),
+                       n["push"].get<std::uint64_t>(), n["pull"].get<std::uint64_t>(),
+                       n["state_transfer"].get<std::uint64_t>());
+  };
+  out += fmt::format("  first receipts {}\n", by_path(b["via"]));
+  if (b["refills"] != by_path_json({}))
+    out += fmt::format("  lost blocks received again {}\n", by_path(b["refills"]));
   for (const auto& [channel, l] : j["ledgers"].items())
     out += fmt::format("  ledgers     {}: {} of {} running members hold all {} blocks{}\n", channel,
                        l["complete"].get<std::uint64_t>(), l["running_members"].get<std::uint64_t>(),

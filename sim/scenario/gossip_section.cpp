@@ -79,7 +79,7 @@ void import_core_yaml(const YamlSource& outer, const YAML::Node& at, const std::
   try {
     doc = YAML::LoadFile(path);
   } catch (const YAML::ParserException& e) {
-    throw ScenarioError({path, e.mark.line + 1, e.mark.column + 1}, "", fmt::format("YAML syntax: {}", e.msg));
+    fail_yaml_syntax(path, e);
   } catch (const YAML::Exception& e) {
     outer.fail(at, "gossip.import", fmt::format("cannot read core.yaml \"{}\": {}", path, e.what()));
   }
@@ -104,8 +104,6 @@ void import_core_yaml(const YamlSource& outer, const YAML::Node& at, const std::
       apply(p, lookup_dotted(gossip, p.key), "peer.gossip." + std::string(p.key));
   apply(*find_param("deliveryclient.blockGossipEnabled"), lookup_dotted(doc, "peer.deliveryclient.blockGossipEnabled"),
         "peer.deliveryclient.blockGossipEnabled");
-  for (const CodeDefault& d : code_default_exceptions())
-    if (s.gossip_sources[std::string(d.key)].origin == ParamOrigin::code_default) d.apply(s.gossip);
   // Every other key of the imported section is ignored: per-peer keys (bootstrap,
   // endpoint, externalEndpoint come from orgs[]), keys Fabric itself does not read
   // (stateInfoRetentionInterval), private data (pvtData.*, out of scope) and keys of
@@ -118,6 +116,13 @@ void read_gossip_section(const YamlSource& src, const YAML::Node& gossip, const 
   if (const YAML::Node imp = gossip["import"]; imp.IsDefined())
     import_core_yaml(src, imp, resolve_scenario_file(src, imp, "gossip.import", base_dir, "core.yaml"), s);
   read_keys(src, gossip, "", s);
+  // Fabric reads one merged configuration: the code defaults that derive from other keys
+  // (spec §10, e.g. aliveExpirationTimeout = 5 x aliveTimeInterval) see the scenario's and
+  // --set values too, so they are resolved last, for the keys the import left unset.
+  for (const CodeDefault& d : code_default_exceptions()) {
+    const auto it = s.gossip_sources.find(std::string(d.key));
+    if (it != s.gossip_sources.end() && it->second.origin == ParamOrigin::code_default) d.apply(s.gossip);
+  }
 }
 
 }  // namespace gs::scenario

@@ -46,16 +46,16 @@ struct ScenarioWarning {
   std::string text() const { return to_string(loc) + ": " + message; }
 };
 
-// Where a gossip key's effective value came from (`gossipsim check --resolved`).
+// Where a gossip key's effective value came from (`gossipsim check --resolved`); a key
+// without a ParamSource has the profile's default.
 enum class ParamOrigin : std::uint8_t {
-  profile,       // the profile's default
   core_yaml,     // stated (non-zero) in the imported core.yaml
   code_default,  // imported core.yaml leaves it out or sets 0: Fabric's code default (spec §10)
   scenario,      // an explicit key of the scenario file
   option,        // --set
 };
 struct ParamSource {
-  ParamOrigin origin = ParamOrigin::profile;
+  ParamOrigin origin;
   SourceLoc loc;  // core_yaml, scenario, option: where; code_default: the 0 in core.yaml, if written
 };
 
@@ -165,7 +165,8 @@ struct Scenario {
   std::uint64_t seed = 1;
   proto::GossipConfig gossip;  // resolved: profile defaults, then explicit keys, then derived
   std::string gossip_import;   // the imported core.yaml as resolved (relative to the scenario); "" = none
-  // Per gossip key (ParamInfo::key) not left at the profile default: where its value came from.
+  // Per gossip key (ParamInfo::key) set by the import (every key, when there is one), the
+  // scenario or --set: where its value came from. Absent = the profile default.
   std::map<std::string, ParamSource, std::less<>> gossip_sources;
   std::vector<OrgSpec> orgs;
   std::vector<ChannelSpec> channels;

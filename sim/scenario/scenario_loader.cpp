@@ -569,7 +569,7 @@ Scenario load_scenario_text(const std::string& yaml, const std::string& source_n
   try {
     root = YAML::Load(yaml);
   } catch (const YAML::ParserException& e) {
-    throw ScenarioError({source_name, e.mark.line + 1, e.mark.column + 1}, "", fmt::format("YAML syntax: {}", e.msg));
+    fail_yaml_syntax(source_name, e);
   }
   const std::string base_dir = std::filesystem::path(source_name).parent_path().string();
   return parse(src, root, base_dir, options);

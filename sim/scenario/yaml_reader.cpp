@@ -28,19 +28,20 @@ void YamlSource::add_override_root(const YAML::Node& n, std::string option_text,
   overrides_.push_back(Override{n, std::move(option_text), std::move(key)});
 }
 
-SourceLoc YamlSource::loc(const YAML::Node& n) const {
+const YamlSource::Override* YamlSource::override_of(const YAML::Node& n) const {
   for (const Override& o : overrides_)
-    if (o.root.is(n)) return SourceLoc{o.option_text, 0, 0};
+    if (o.root.is(n)) return &o;
+  return nullptr;
+}
+
+SourceLoc YamlSource::loc(const YAML::Node& n) const {
+  if (const Override* o = override_of(n)) return SourceLoc{o->option_text, 0, 0};
   const YAML::Mark m = n.Mark();
   if (m.line < 0) return SourceLoc{file_, 0, 0};
   return SourceLoc{file_, m.line + 1, m.column + 1};
 }
 
-bool YamlSource::from_option(const YAML::Node& n) const {
-  for (const Override& o : overrides_)
-    if (o.root.is(n)) return true;
-  return false;
-}
+bool YamlSource::from_option(const YAML::Node& n) const { return override_of(n) != nullptr; }
 
 void YamlSource::fail(const YAML::Node& at, const std::string& key, const std::string& message) const {
   SourceLoc where = loc(at);
@@ -203,7 +204,7 @@ std::optional<std::vector<std::uint64_t>> MapReader::opt_uint_list(const std::st
 
 namespace {
 
-const std::string& scalar(const YamlSource& src, const YAML::Node& n, const std::string& key, const char* what) {
+const std::string& scalar(const YamlSource& src, const YAML::Node& n, const std::string& key, std::string_view what) {
   if (!n.IsScalar()) src.fail(n, key, fmt::format("expected {}, found a {}", what, n.IsMap() ? "mapping" : "list"));
   return n.Scalar();
 }
@@ -239,23 +240,24 @@ std::uint64_t as_uint(const YamlSource& src, const YAML::Node& n, const std::str
   return v;
 }
 
-double as_double(const YamlSource& src, const YAML::Node& n, const std::string& key) {
-  const std::string& s = scalar(src, n, key, "a number");
+double as_double(const YamlSource& src, const YAML::Node& n, const std::string& key, std::string_view expected) {
+  const std::string& s = scalar(src, n, key, expected);
   double v = 0;
-  if (!parse_number(s, v) || !std::isfinite(v)) src.fail(n, key, fmt::format("expected a number, got \"{}\"", s));
+  if (!parse_number(s, v) || !std::isfinite(v)) src.fail(n, key, fmt::format("expected {}, got \"{}\"", expected, s));
   return v;
 }
 
+void fail_yaml_syntax(const std::string& file, const YAML::ParserException& e) {
+  throw ScenarioError({file, e.mark.line + 1, e.mark.column + 1}, "", fmt::format("YAML syntax: {}", e.msg));
+}
+
 double as_probability(const YamlSource& src, const YAML::Node& n, const std::string& key) {
-  constexpr const char* kExpected = "a probability in [0, 1], e.g. 0.02";
+  constexpr std::string_view kExpected = "a probability in [0, 1], e.g. 0.02";
   const std::string& s = scalar(src, n, key, kExpected);
-  double v = 0;
-  if (!parse_number(s, v) || !std::isfinite(v)) {
-    double percent = 0;
-    if (s.size() > 1 && s.back() == '%' && parse_number(std::string_view(s).substr(0, s.size() - 1), percent))
-      src.fail(n, key, fmt::format("expected {}, got \"{}\" (a percentage: write {})", kExpected, s, percent / 100));
-    src.fail(n, key, fmt::format("expected {}, got \"{}\"", kExpected, s));
-  }
+  double percent = 0;
+  if (s.size() > 1 && s.back() == '%' && parse_number(std::string_view(s).substr(0, s.size() - 1), percent))
+    src.fail(n, key, fmt::format("expected {}, got \"{}\" (a percentage: write {})", kExpected, s, percent / 100));
+  const double v = as_double(src, n, key, kExpected);
   if (v < 0 || v > 1) src.fail(n, key, fmt::format("expected a probability in [0, 1], got {}", v));
   return v;
 }

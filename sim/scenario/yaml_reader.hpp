@@ -38,6 +38,7 @@ class YamlSource {
     std::string key;
   };
   std::vector<Override> overrides_;
+  const Override* override_of(const YAML::Node& n) const;  // the --set that wrote n, if any
 };
 
 // Closest candidate by edit distance, if close enough to be a plausible typo.
@@ -89,7 +90,10 @@ std::string as_string(const YamlSource& src, const YAML::Node& n, const std::str
 Duration as_duration(const YamlSource& src, const YAML::Node& n, const std::string& key);
 std::uint64_t as_uint(const YamlSource& src, const YAML::Node& n, const std::string& key,
                       std::uint64_t max = UINT64_MAX);
-double as_double(const YamlSource& src, const YAML::Node& n, const std::string& key);
+// `expected` names what the key wants in the error ("a number", "a probability ...").
+double as_double(const YamlSource& src, const YAML::Node& n, const std::string& key, std::string_view expected = "a number");
+// A YAML syntax error of `file` as a ScenarioError at its position.
+[[noreturn]] void fail_yaml_syntax(const std::string& file, const YAML::ParserException& e);
 double as_probability(const YamlSource& src, const YAML::Node& n, const std::string& key);
 bool as_bool(const YamlSource& src, const YAML::Node& n, const std::string& key);
 std::uint64_t as_size(const YamlSource& src, const YAML::Node& n, const std::string& key);

@@ -13,8 +13,6 @@ namespace gs::sweep {
 
 using json = nlohmann::ordered_json;
 
-namespace {
-
 std::string describe_point(const Grid& g, std::size_t point) {
   const std::vector<std::string> values = g.point_values(point);
   if (values.empty()) return "nothing varied";
@@ -22,6 +20,8 @@ std::string describe_point(const Grid& g, std::size_t point) {
   for (std::size_t i = 0; i < values.size(); ++i) out += fmt::format("{}{}={}", i ? ", " : "", g.axes[i].key, values[i]);
   return out;
 }
+
+namespace {
 
 std::string fnv1a64(const std::string& text) {
   std::uint64_t h = 14695981039346656037ULL;
@@ -46,7 +46,7 @@ SweepSpec make_spec(const std::string& scenario, std::vector<std::pair<std::stri
       if (a.key == key)
         throw scenario::ScenarioError({fmt::format("--set {}={}", key, value), 0, 0}, key, "this key is also varied (--vary)");
   }
-  SweepSpec spec{scenario, std::move(sets), std::move(grid), {}};
+  SweepSpec spec{scenario, std::move(sets), std::move(grid), {}, {}};
   // The fixed part first, so that its mistakes are reported as they are, without a point.
   scenario::LoadOptions base;
   base.overrides = spec.sets;
@@ -56,7 +56,10 @@ SweepSpec make_spec(const std::string& scenario, std::vector<std::pair<std::stri
     scenario::LoadOptions lo = base;
     lo.overrides = point_overrides(spec, p);
     try {
-      spec.point_digests.push_back(config_digest(report::config_json(scenario::load_scenario_file(scenario, lo))));
+      const scenario::Scenario s = scenario::load_scenario_file(scenario, lo);
+      spec.point_digests.push_back(config_digest(report::config_json(s)));
+      std::vector<std::string>& warnings = spec.point_warnings.emplace_back();
+      for (const scenario::ScenarioWarning& w : s.warnings) warnings.push_back(w.text());
     } catch (const scenario::ScenarioError& e) {
       throw scenario::ScenarioError({"--vary: grid point " + describe_point(spec.grid, p), 0, 0}, "", e.what());
     }
@@ -72,9 +75,10 @@ std::vector<std::pair<std::string, std::string>> point_overrides(const SweepSpec
 }
 
 std::string config_digest(json config) {
-  // The seed is the run's own; the name and description do not change what a run does.
+  // The seed is the run's own; the name and description do not change what a run does, nor
+  // does the path of an imported core.yaml (its values are in `gossip`).
   if (config.is_object())
-    for (const char* k : {"seed", "name", "description"}) config.erase(k);
+    for (const char* k : {"seed", "name", "description", "gossip_import"}) config.erase(k);
   return fnv1a64(config.dump());
 }
 

@@ -21,10 +21,16 @@ struct SweepSpec {
   std::vector<std::pair<std::string, std::string>> sets;  // fixed --set KEY=VALUE, in order
   Grid grid;
   std::vector<std::string> point_digests;  // per grid point: config_digest() of its resolved config
+  // Per grid point: the scenario's warnings (make_spec only; not kept in sweep.json).
+  std::vector<std::vector<std::string>> point_warnings;
 };
 
+// "key=value, key=value" of a grid point ("nothing varied" without axes).
+std::string describe_point(const Grid& g, std::size_t point);
+
 // Loads the scenario once with the fixed overrides and once per grid point (every key and
-// value checked before anything runs: ScenarioError, exit 2) and computes the digests.
+// value checked before anything runs: ScenarioError, exit 2) and computes the digests and
+// keeps the warnings.
 SweepSpec make_spec(const std::string& scenario, std::vector<std::pair<std::string, std::string>> sets, Grid grid);
 
 // The --set overrides of a point: the fixed ones, then one per axis.

@@ -126,6 +126,15 @@ TEST_CASE("core.yaml import: Fabric's code defaults and where each value came fr
   CHECK(origin("digestWaitTime").origin == ParamOrigin::option);
   CHECK(origin("digestWaitTime").loc.file == "--set gossip.digestWaitTime=2s");
 
+  // The derived code defaults see the merged configuration: an aliveTimeInterval set by
+  // --set (or the scenario) over the imported one gives 5 x that value.
+  LoadOptions faster = o;
+  faster.overrides.emplace_back("gossip.aliveTimeInterval", "1s");
+  const Scenario f = gs::scenario::load_scenario_file((dir / "s.yaml").string(), faster);
+  CHECK(f.gossip.alive_expiration_timeout == Duration::seconds(5));
+  CHECK(f.gossip.reconnect_interval == Duration::seconds(5));
+  CHECK(f.gossip_sources.at("aliveExpirationTimeout").origin == ParamOrigin::code_default);
+
   // Without an import, untouched keys keep the profile default and have no entry.
   const Scenario plain = load(kHead + std::string("gossip: { pullInterval: 3s }\n"));
   CHECK(plain.gossip_import.empty());
