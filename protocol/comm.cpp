@@ -548,10 +548,19 @@ void Comm::on_closed(ConnId conn) {
     fail_attempt(it->second.attempt, "connection closed during the handshake");
     return;
   }
-  // v1.0: a broken stream seen by the reader is not a send failure (spec §9.3).
+  // spec §9.3: a reader error is not a send failure. Fabric's connection store forgets an
+  // accepted stream when it ends (its stream handler unregisters it) but keeps a connection
+  // it dialed: that one's break is found by the next write (a Send's → PRESUMED_DEAD).
+  const Connection& c = it->second;
+  if (c.outbound && c.open && registered(conn, c)) return;
   unregister_conn(conn);
   conns_.erase(it);
   env_.close(conn);
+}
+
+bool Comm::registered(ConnId conn, const Connection& c) const {
+  const auto r = by_pki_.find(c.info->pki_id);
+  return r != by_pki_.end() && r->second == conn;
 }
 
 void Comm::on_write_failed(ConnId conn, std::uint8_t tag) {

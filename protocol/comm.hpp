@@ -23,18 +23,23 @@
 //    not modelled, so with ample bandwidth the buffer only fills while connecting or after
 //    its writer exited (below).
 //  - Failures (§9.3): creation failure of any kind and the failure of a Send's write on an
-//    open connection → PRESUMED_DEAD(PKI-ID) + close. Reader-side breaks (Env on_closed) only
-//    remove the connection (v1.0: reader errors are not failures).
+//    open connection → PRESUMED_DEAD(PKI-ID) + close. Reader-side breaks (Env on_closed) are
+//    not failures: an accepted connection is removed (Fabric's stream handler unregisters
+//    it when the stream ends); a connection we dialed stays registered, as in Fabric's
+//    connection store, and the next write on it fails (the transport fails writes on a
+//    closed end) — a Send's failure then reports PRESUMED_DEAD.
 //  - Every write carries a tag saying who made it (WriteTag, in WirePacket::tag), which the
 //    transport hands back with its failure. Fabric's writer calls the failed message's own
 //    error callback: Send's reports PRESUMED_DEAD and closes the connection, Respond's does
 //    nothing (§9.2 "errors ignored"); either way the writer exits (§9.3). So a failed
 //    Respond write reports nothing (CommStats::response_write_failures) and marks the
 //    connection's writer as exited: nothing more is written on it and further failures of
-//    writes already made are ignored (in Fabric they were never written). The connection
-//    stays registered until the reader side notices the broken stream (on_closed, which the
-//    transport reports with or right after a failure); until then Sends and Responds to it
-//    stay in its send buffer, as in Fabric's outBuff that nobody drains: dropped, counted
+//    writes already made are ignored (in Fabric they were never written). An accepted
+//    connection stays registered until the reader side notices the broken stream
+//    (on_closed, which the transport reports with or right after a failure), a dialed one
+//    until discovery closes it (close_conn) or an inbound stream replaces it; until then
+//    Sends and Responds to it stay in its send buffer, as in Fabric's outBuff that nobody
+//    drains: dropped, counted
 //    and observed as "writer_exited" (beyond sendBuffSize of them, "send_buffer_full"). No
 //    PRESUMED_DEAD comes from them. Our ConnEstablish on an accepted stream is written by
 //    the handshake, not by the writer (§9.4); if it fails after the connection was
@@ -281,8 +286,8 @@ class Comm final : public TransportHandler {
     std::shared_ptr<const ConnectionInfo> info;
     // spec §9.3 "writer exits": a write that was not a Send's failed. Nothing more is
     // written or reported failed on this connection; messages handed to it stay in its
-    // send buffer (`stranded` of them, at most sendBuffSize) until the reader side
-    // removes it (on_closed).
+    // send buffer (`stranded` of them, at most sendBuffSize) until the connection is
+    // removed (see the model above).
     bool writer_exited = false;
     std::size_t stranded = 0;
   };
@@ -305,6 +310,7 @@ class Comm final : public TransportHandler {
   void unregister_conn(ConnId conn);
   void close_and_forget(ConnId conn);
   void enqueue(ConnId conn, Connection& c, const EnvelopePtr& e, WriteTag tag);
+  bool registered(ConnId conn, const Connection& c) const;  // the PKI-ID's connection is this one
   void write_msg(ConnId conn, const EnvelopePtr& e, WriteTag tag);
   void observe_drop(const EnvelopePtr& e, const char* reason);
   void deliver(ConnId conn, const Connection& c, const EnvelopePtr& e);

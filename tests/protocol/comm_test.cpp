@@ -158,14 +158,18 @@ TEST_CASE("comm: TestProbe (spec §11.10): probe and handshake", "[comm]") {
   }
 }
 
+// As in Fabric's test, the peer that restarts is the one that dialed (comm1): the other
+// side's connection is an accepted one, forgotten when its stream ends, so it dials anew.
 TEST_CASE("comm: TestReConnections (spec §11.10): sends succeed again after a restart on the same endpoint",
           "[comm]") {
   TwoPeers t;
-  t.a.comm().send(comm_test_block(0), t.b.remote());
-  t.b.comm().send(comm_test_block(100), t.a.remote());
+  t.b.comm().send(comm_test_block(100), t.a.remote());  // b dials a
+  t.net.advance(1_s);
+  t.a.comm().send(comm_test_block(0), t.b.remote());  // on b's connection
   t.net.advance(1_s);
   REQUIRE(t.b.received.size() == 1);
   REQUIRE(t.a.received.size() == 1);
+  REQUIRE(t.a.comm().stats().dials == 0);
 
   t.b.stop();
   t.net.advance(1_s);
@@ -177,6 +181,30 @@ TEST_CASE("comm: TestReConnections (spec §11.10): sends succeed again after a r
   CHECK(seqs(t.a.received) == std::vector<std::uint64_t>{100, 101});
   CHECK(t.a.presumed_dead.empty());
   CHECK(t.b.presumed_dead.empty());
+}
+
+// spec §9.3: a reader error is not a failure. A connection we dialed stays registered when
+// the remote closes it (Fabric's connection store keeps it); the next Send's write fails,
+// which reports PRESUMED_DEAD and removes it, and the Send after that dials anew.
+TEST_CASE("comm: a dialed connection closed by the remote stays until the next Send fails (spec §9.3)", "[comm]") {
+  TwoPeers t;
+  t.a.comm().send(comm_test_block(0), t.b.remote());  // a dials b
+  t.net.advance(1_s);
+  REQUIRE(t.b.received.size() == 1);
+  t.b.comm().close_conn(t.a.pki_id());  // b closes a's connection (e.g. discovery expired a)
+  t.net.advance(1_s);
+  CHECK(t.a.comm().has_connection(t.b.pki_id()));  // the reader's EOF changed nothing
+  CHECK(t.a.presumed_dead.empty());
+  t.a.comm().send(comm_test_block(1), t.b.remote());
+  t.net.advance(1_s);
+  REQUIRE(t.a.presumed_dead.size() == 1);
+  CHECK(t.a.presumed_dead.front() == t.b.pki_id());
+  CHECK_FALSE(t.a.comm().has_connection(t.b.pki_id()));
+  CHECK(seqs(t.b.received) == std::vector<std::uint64_t>{0});  // lost with the failed write
+  t.a.comm().send(comm_test_block(2), t.b.remote());
+  t.net.advance(1_s);
+  CHECK(seqs(t.b.received) == std::vector<std::uint64_t>{0, 2});
+  CHECK(t.a.comm().stats().dials == 2);
 }
 
 TEST_CASE("comm: restart after a crash replaces the stale connection (spec §9.2 inbound replaces)", "[comm]") {

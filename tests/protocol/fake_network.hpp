@@ -19,8 +19,9 @@
 //   slower. Until its owner closes it, a broken end reports every failure: packets still
 //   arriving at the dead remote, and writes made on it (at once).
 // - close: the remote end gets on_closed after one latency (after any packet written
-//   before the close). A crash closes nothing visibly: remotes learn by failed writes.
-//   The closer gets no more callbacks for that end.
+//   before the close); a write on it afterwards fails at once, as on a broken end. A
+//   crash closes nothing visibly: remotes learn by failed writes. The closer gets no more
+//   callbacks for that end.
 // - Each end of a connection has its own ConnId, unique in the network.
 //
 // Names carry a "FakeNet" prefix to keep clear of fake_env.hpp's FakeEnv.
@@ -235,6 +236,7 @@ class FakeNetwork {
       End& r = ends_.at(remote);
       if (!r.open || !alive(r)) return;
       r.open = false;
+      r.broken = true;  // a later write would reach a closed end and be reset: it fails
       if (r.env->handler_ != nullptr) r.env->handler_->on_closed(remote);
     });
   }
