@@ -92,7 +92,7 @@ DiscoveryImpl::~DiscoveryImpl() { stop(); }
 
 const NetworkMember* DiscoveryImpl::find(const PkiId& pki) const {
   if (pki == self_.pki_id) return &self_;
-  const auto it = known_.find(pki);
+  const auto it = known_.find(PkiIdProbe(pki));
   return it == known_.end() ? nullptr : it->second.member.get();
 }
 
@@ -116,13 +116,13 @@ MembershipView DiscoveryImpl::membership() const {
 
 bool DiscoveryImpl::set_member(KnownPeer& k, const EnvelopePtr& msg, const Endpoint& internal_endpoint) {
   const Member& m = alive_of(msg).membership;
-  const auto is_new_value = [&](const NetworkMember& x) {
+  const auto equals_new_value = [&](const NetworkMember& x) {
     return x.endpoint == m.endpoint && x.metadata == m.metadata && x.pki_id == m.pki_id &&
            x.internal_endpoint == internal_endpoint;
   };
-  if (k.member != nullptr && is_new_value(*k.member)) return false;
+  if (k.member != nullptr && equals_new_value(*k.member)) return false;
   MemberPtr next = announced_member(msg);
-  if (!is_new_value(*next))
+  if (!equals_new_value(*next))
     next = std::make_shared<const NetworkMember>(NetworkMember{m.endpoint, m.metadata, m.pki_id, internal_endpoint});
   k.member = std::move(next);  // `internal_endpoint` may refer into the old member: not used after this
   return true;
@@ -145,8 +145,7 @@ std::vector<NetworkMember> DiscoveryImpl::get_dead_members() const {
   if (dead_count_ == 0) return out;
   for (const auto& [key, k] : known_) {
     if (k.alive) continue;
-    const Member& m = alive_of(k.msg).membership;
-    out.push_back(NetworkMember{m.endpoint, m.metadata, m.pki_id, k.member->internal_endpoint});
+    out.push_back(*k.member);  // set from k.msg with its internal endpoint (KnownPeer)
   }
   return out;
 }
@@ -434,7 +433,7 @@ void DiscoveryImpl::handle_mem_res(const EnvelopePtr& msg) {
       if (latest()) continue;
       return;
     }
-    if (known_.count(alive_of(d).membership.pki_id) == 0) learn_new_members({}, {d});
+    if (known_.count(PkiIdProbe(alive_of(d).membership.pki_id)) == 0) learn_new_members({}, {d});
   }
 }
 
@@ -451,7 +450,7 @@ void DiscoveryImpl::handle_alive(const EnvelopePtr& msg) {
       ++self_conflicts_;  // Fabric logs "same PKI-ID as myself"
     return;
   }
-  const auto it = known_.find(p);  // id2Member
+  const auto it = known_.find(PkiIdProbe(p));  // id2Member
   if (it == known_.end()) {
     learn_new_members({msg}, {});
     return;
@@ -468,8 +467,8 @@ void DiscoveryImpl::handle_alive(const EnvelopePtr& msg) {
 
 // spec §6.5 learnNewMembers: for alive ones aliveLastTS[p] = {ts, now} and
 // aliveMembership[p] = m, for dead ones the same in deadLastTS/deadMembership; id2Member
-// from the message for both, where a previously known internal endpoint (even an empty
-// one) is kept, otherwise the message's secret gives it.
+// from the message (its secret gives the internal endpoint). Both callers (handleAlive,
+// the dead list of a membership response) pass only members not known yet.
 void DiscoveryImpl::learn_new_members(const std::vector<EnvelopePtr>& alive, const std::vector<EnvelopePtr>& dead) {
   const Time now = env_.now();
   bool view_grew = false;
@@ -477,25 +476,22 @@ void DiscoveryImpl::learn_new_members(const std::vector<EnvelopePtr>& alive, con
     const bool is_alive = list == &alive;
     for (const EnvelopePtr& m : *list) {
       const AliveMessage& a = alive_of(m);
-      const Member& mem = a.membership;
-      if (mem.pki_id == self_.pki_id) continue;
-      auto it = known_.lower_bound(mem.pki_id);
-      const bool inserted = it == known_.end() || it->second.pki_id() != mem.pki_id;
-      if (inserted) {
-        it = known_.emplace_hint(it, PkiIdKey(announced_member(m)), KnownPeer{});
-        ++dead_count_;  // counted as dead until set_alive below moves it
-      }
+      if (a.membership.pki_id == self_.pki_id) continue;
+      const MemberPtr member = announced_member(m);
+      const auto [it, inserted] = known_.try_emplace(PkiIdKey(member));
+      GS_ASSERT(inserted, "discovery: learnNewMembers of a known member");
       KnownPeer& k = it->second;
-      set_alive(k, is_alive);
+      k.alive = is_alive;
+      ++(is_alive ? alive_count_ : dead_count_);
       k.last_ts = LastTs{a.timestamp, now};
       k.msg = m;
-      if (inserted) k.member = announced_member(m);  // the internal endpoint of m's secret
-      else set_member(k, m, k.member->internal_endpoint);
-      if (is_alive) view_grew = true;
+      k.member = member;
+      view_grew = view_grew || is_alive;
     }
   }
+  if (!view_grew) return;  // dead members only: the alive view is unchanged
   membership_changed();
-  if (view_grew) view_changed();
+  view_changed();
 }
 
 // spec §6.5 learnExisting (p is alive): id2Member's endpoint and metadata from the
@@ -626,7 +622,7 @@ void DiscoveryImpl::initiate_sync(std::uint32_t peer_num) {
 void DiscoveryImpl::expire_dead_members(const std::vector<PkiId>& dead) {
   std::vector<MemberPtr> to_close;
   for (const PkiId& pki : dead) {
-    const auto it = known_.find(pki);
+    const auto it = known_.find(PkiIdProbe(pki));
     if (it == known_.end() || !it->second.alive) continue;  // only members in aliveLastTS
     to_close.push_back(it->second.member);
     // aliveLastTS[p] → deadLastTS[p] (lastSeen unchanged), aliveMembership[p] → deadMembership[p]
@@ -639,7 +635,7 @@ void DiscoveryImpl::expire_dead_members(const std::vector<PkiId>& dead) {
 
 void DiscoveryImpl::on_presumed_dead(const PkiId& pki) {
   if (stopped_) return;
-  const auto it = known_.find(pki);
+  const auto it = known_.find(PkiIdProbe(pki));
   if (it != known_.end() && it->second.alive) expire_dead_members({pki});  // spec §2.10: no grace period
 }
 
@@ -660,13 +656,14 @@ void DiscoveryImpl::on_alive_store_expire(const EnvelopePtr& msg) {
 
 // spec §6.9: p leaves all five maps.
 void DiscoveryImpl::purge(const PkiId& pki) {
-  const auto it = known_.find(pki);
+  const auto it = known_.find(PkiIdProbe(pki));
   if (it == known_.end()) return;
   const bool was_alive = it->second.alive;
   --(was_alive ? alive_count_ : dead_count_);
   known_.erase(it);
-  if (was_alive) membership_changed();
-  if (was_alive) view_changed();
+  if (!was_alive) return;
+  membership_changed();
+  view_changed();
 }
 
 void DiscoveryImpl::on_identity_switch(const PkiId& old_pki) {

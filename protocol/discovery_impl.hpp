@@ -180,6 +180,12 @@ class DiscoveryImpl final : public Discovery {
     std::uint64_t prefix;
     MemberPtr member;
   };
+  // A PKI-ID to look up, its prefix computed once rather than at every comparison.
+  struct PkiIdProbe {
+    explicit PkiIdProbe(std::string_view p) : prefix(prefix_of(p)), pki(p) {}
+    std::uint64_t prefix;
+    std::string_view pki;
+  };
   struct ByPkiId {
     using is_transparent = void;
     static bool less(std::uint64_t pa, std::string_view a, std::uint64_t pb, std::string_view b) {
@@ -188,14 +194,8 @@ class DiscoveryImpl final : public Discovery {
     bool operator()(const PkiIdKey& a, const PkiIdKey& b) const {
       return less(a.prefix, a.member->pki_id, b.prefix, b.member->pki_id);
     }
-    bool operator()(const PkiIdKey& a, std::string_view b) const {
-      const std::uint64_t pb = prefix_of(b);
-      return a.prefix != pb ? a.prefix < pb : std::string_view(a.member->pki_id) < b;
-    }
-    bool operator()(std::string_view a, const PkiIdKey& b) const {
-      const std::uint64_t pa = prefix_of(a);
-      return pa != b.prefix ? pa < b.prefix : a < std::string_view(b.member->pki_id);
-    }
+    bool operator()(const PkiIdKey& a, const PkiIdProbe& b) const { return less(a.prefix, a.member->pki_id, b.prefix, b.pki); }
+    bool operator()(const PkiIdProbe& a, const PkiIdKey& b) const { return less(a.prefix, a.pki, b.prefix, b.member->pki_id); }
   };
   using KnownPeers = std::map<PkiIdKey, KnownPeer, ByPkiId>;
 

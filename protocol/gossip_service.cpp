@@ -267,6 +267,12 @@ GossipService::Chosen GossipService::select_by_org(std::size_t k, const Membersh
 }
 
 // The end of SelectPeers over candidates_buffer_.
+// select_by_org's org filter, all false, in a buffer reused by every routed message.
+std::vector<bool>& GossipService::no_org_allowed() {
+  org_mask_buffer_.assign(pki_.org_count(), false);
+  return org_mask_buffer_;
+}
+
 GossipService::Chosen GossipService::choose(std::size_t k) {
   std::vector<const NetworkMember*>& candidates = candidates_buffer_;
   if (candidates.size() > k) {
@@ -353,7 +359,7 @@ void GossipService::route_state_info(const Emitted& e) {
     origin_external = !m->endpoint.empty();
   }
   // The filter is is_in_my_org, or gc->is_member_in_chan (org known and in the channel).
-  std::vector<bool> allowed(pki_.org_count(), false);
+  std::vector<bool>& allowed = no_org_allowed();
   if (gc != nullptr && origin_external) {
     for (std::uint32_t org = 0; org < allowed.size(); ++org) allowed[org] = gc->is_org_in_channel(pki_.org_name(org));
   } else {
@@ -367,7 +373,7 @@ void GossipService::route_state_info(const Emitted& e) {
 void GossipService::route_org_restricted(const std::vector<const Emitted*>& msgs) {
   if (msgs.empty()) return;
   const MembershipView view = discovery_->membership();
-  std::vector<bool> mine(pki_.org_count(), false);
+  std::vector<bool>& mine = no_org_allowed();
   mine[my_org_index_] = true;
   if (!is_latest(setup_.config.profile)) {
     const Chosen peers = select_by_org(setup_.config.propagate_peer_num, view, mine, nullptr);
@@ -391,7 +397,7 @@ void GossipService::route_alive(const Emitted& e) {
     send_and_filter_secrets(e.msg, select_peers(k, *view, [&](const NetworkMember& m) { return !excluded(e, m); }));
     return;
   }
-  std::vector<bool> allowed(pki_.org_count(), false);
+  std::vector<bool>& allowed = no_org_allowed();
   allowed[my_org_index_] = true;
   allowed[origin->org_index] = true;
   send_and_filter_secrets(e.msg, select_by_org(k, view, allowed, &e));

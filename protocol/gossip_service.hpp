@@ -134,6 +134,7 @@ class GossipService {
   Chosen select_peers(std::size_t k, const std::vector<MemberPtr>& pool, Pred&& pred);
   Chosen select_by_org(std::size_t k, const MembershipView& view, const std::vector<bool>& allowed, const Emitted* e);
   Chosen choose(std::size_t k);
+  std::vector<bool>& no_org_allowed();
   bool excluded(const Emitted& e, const NetworkMember& m) const;
   bool is_in_my_org(const NetworkMember& m);
 
@@ -176,6 +177,7 @@ class GossipService {
   BlockPath inbound_path_ = BlockPath::push;
   TimerHandle sync_timer_;
   std::vector<const NetworkMember*> candidates_buffer_;  // select_peers' scratch space
+  std::vector<bool> org_mask_buffer_;                    // no_org_allowed()'s
 
   // Routing filters every member of the membership for every emitted message (spec §2.4,
   // §2.6): with 1,000 peers a flood of alive or StateInfo messages makes 10^9 org checks.

@@ -72,10 +72,8 @@ class IdentityMapper {
   // lookup() without refreshing last access (to build such tables).
   const PeerCredentials* peek_credentials(const PkiId& pki_id) const;
   // Refreshes the last-access time of a stored identity whose record the caller already
-  // holds (a table built from lookup()s; see generation()). Same effect as lookup().
-  void touch(const PeerCredentials& c) { touch(c.index, env_.now()); }
-  // The same by PeerCredentials::index, with `now` = Env::now() read once by a caller
-  // that refreshes many identities in one go.
+  // holds (a table built from lookup()s; see generation()), as lookup() would; `now` =
+  // Env::now() read once by a caller that refreshes many identities in one go.
   void touch(std::uint32_t identity_index, Time now) { slots_[identity_index].last_access = now; }
   // Changes whenever an identity is added or removed: a table of records obtained from
   // lookup() stays exact while the generation is unchanged.

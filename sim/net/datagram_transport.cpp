@@ -16,7 +16,7 @@ void DatagramTransport::send(HostId from, HostId to, Packet packet) {
                      net_.state(from) == HostState::host_down ? DropReason::host_down : DropReason::process_down);
     return;
   }
-  const Time departure = net_.reserve_uplink(from, packet.bytes);
+  const Time departure = net_.reserve_uplink(from, packet.bytes).leaves;
   if (const auto blocked = net_.path_blocked(from, to)) {
     net_.record_drop(Transport::datagram, from, to, packet, *blocked);
     return;

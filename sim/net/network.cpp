@@ -181,11 +181,11 @@ Duration Network::serialization_delay(std::uint32_t bytes, std::uint64_t bps) {
   return Duration::nanoseconds(static_cast<std::int64_t>(ns));
 }
 
-Time Network::reserve_uplink(HostId from, std::uint32_t bytes) {
+Network::UplinkSlot Network::reserve_uplink(HostId from, std::uint32_t bytes) {
   Host& a = host(from);
   const Time start = std::max(now(), a.uplink_free_at);
   a.uplink_free_at = start + serialization_delay(bytes, a.uplink_bps);
-  return a.uplink_free_at;
+  return {start, a.uplink_free_at};
 }
 
 void Network::trace(TraceOp op, Transport t, HostId from, HostId to, const Packet& p, DropReason r, ConnId conn) {

@@ -121,9 +121,13 @@ class Network {
   Duration sample_propagation(HostId from, HostId to);
   // One Bernoulli draw: is this transmission from -> to lost?
   bool sample_loss(HostId from, HostId to);
-  // Queues `bytes` on from's uplink behind what is already queued; returns when the last bit
-  // leaves (now when the uplink is unlimited and idle).
-  Time reserve_uplink(HostId from, std::uint32_t bytes);
+  // Queues `bytes` on from's uplink behind what is already queued: when its first bit goes
+  // out and when its last bit leaves (both now when the uplink is unlimited and idle).
+  struct UplinkSlot {
+    Time starts;
+    Time leaves;
+  };
+  UplinkSlot reserve_uplink(HostId from, std::uint32_t bytes);
   // Serialization time of `bytes` at `bps`, rounded up to the next nanosecond.
   static Duration serialization_delay(std::uint32_t bytes, std::uint64_t bps);
 

@@ -201,8 +201,9 @@ Duration StreamTransport::retransmission_delay(HostId from, HostId to) {
 }
 
 Time StreamTransport::transmission_arrival(HostId from, HostId to, std::uint32_t bytes, Time* starts) {
-  const Time departure = net_.reserve_uplink(from, bytes);
-  if (starts != nullptr) *starts = departure - Network::serialization_delay(bytes, net_.uplink_bps(from));
+  const Network::UplinkSlot slot = net_.reserve_uplink(from, bytes);
+  const Time departure = slot.leaves;
+  if (starts != nullptr) *starts = slot.starts;
   // A blocked path: the head stalls when it gets there; its latency is drawn when the path heals.
   if (net_.path_blocked(from, to)) return departure;
   return departure + net_.sample_propagation(from, to) + retransmission_delay(from, to);
