@@ -416,6 +416,23 @@ void warn_if_no_block(const YamlSource& src, const YAML::Node& duration, const Y
   s.warnings.push_back({at, keys + ": no block will be injected"});
 }
 
+// The orderer delivers only to leaders (spec §7.1): a channel none of whose orgs has a
+// static leader, without election or orgLeader, injects blocks that reach nobody.
+void warn_if_no_leader(const YamlSource& src, const YAML::Node& orgs, Scenario& s) {
+  if (s.gossip.org_leader || s.gossip.use_leader_election) return;
+  for (const ChannelSpec& c : s.channels) {
+    const bool has_leader = std::any_of(c.orgs.begin(), c.orgs.end(), [&](const std::string& name) {
+      const auto o = std::find_if(s.orgs.begin(), s.orgs.end(), [&](const OrgSpec& x) { return x.name == name; });
+      return o != s.orgs.end() && (!o->leaders || !o->leaders->empty());
+    });
+    if (!has_leader)
+      s.warnings.push_back({src.loc(orgs), fmt::format("channel {}: no org has a static leader (orgs[].leaders are "
+                                                       "empty) and neither useLeaderElection nor orgLeader is on: "
+                                                       "no peer receives blocks from the orderer",
+                                                       c.name)});
+  }
+}
+
 // --set KEY=VALUE: writes VALUE (parsed as YAML) at the dotted path in the tree.
 void apply_override(YamlSource& src, YAML::Node root, const std::string& key, const std::string& value) {
   if (key.empty()) throw ScenarioError({fmt::format("--set {}={}", key, value), 0, 0}, key, "empty key");
@@ -549,6 +566,7 @@ Scenario parse(YamlSource& src, YAML::Node root, const std::string& base_dir, co
   read_network_section(src, r.child("network"), base_dir, s.network);
   s.workload = read_workload(src, r.child("workload"));
   warn_if_no_block(src, r.child("duration"), r.child("workload"), s);
+  warn_if_no_leader(src, r.child("orgs"), s);
   const PeerResolver peers(src, s.orgs);
   if (r.has("events")) {
     const YAML::Node evs = r.child("events");

@@ -42,6 +42,13 @@ TEST_CASE("scenario warnings: a workload that injects no block before the end", 
     CHECK(only_warning(load(kHead + std::string("duration: 30s\n"))) ==
           "w.yaml:3:11: workload.start 30s (the default) is not before duration 30s: no block will be injected");
   }
+  SECTION("no leader in a channel: blocks reach nobody") {
+    CHECK(only_warning(load("name: t\norgs: [{ name: A, peers: 2, leaders: [] }]\n")) ==
+          "w.yaml:2:7: channel ch1: no org has a static leader (orgs[].leaders are empty) and neither "
+          "useLeaderElection nor orgLeader is on: no peer receives blocks from the orderer");
+    CHECK(load("name: t\norgs: [{ name: A, peers: 2, leaders: [] }]\ngossip: { useLeaderElection: true }\n")
+              .warnings.empty());
+  }
   SECTION("count 0") {
     CHECK(only_warning(load(kHead + std::string("workload: { count: 0 }\n"))) ==
           "w.yaml:3:20: workload.count is 0: no block will be injected");
